@@ -1,0 +1,287 @@
+package io.lsbridge;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+/**
+ * Plain JDBC access to the connection, authorization_request and connection_event tables.
+ * Tokens go in and out encrypted by {@link TokenCipher}; nothing here logs a value.
+ */
+public class ConnectionStore {
+    static final String ACCESS = "access_token";
+    static final String REFRESH = "refresh_token";
+    static final String VERIFIER = "pkce_verifier";
+
+    private DataSource dataSource;
+    private TokenCipher cipher;
+
+    public void setDataSource(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public void setCipher(TokenCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    public TokenCipher cipher() {
+        return cipher;
+    }
+
+    // ---------------------------------------------------------------- authorization requests
+
+    public record AuthorizationRequest(String stateHash, String profile, String browserBindingHash, String verifier,
+                                       Instant expiresAt, Instant usedAt) {
+    }
+
+    public void saveAuthorizationRequest(String stateHash, String profile, String bindingHash, String verifier,
+                                         Instant expiresAt) {
+        update("INSERT INTO authorization_request (state_hash, profile, browser_binding_hash, verifier_enc, key_id,"
+                        + " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                stateHash, profile, bindingHash, cipher.encrypt(verifier, VERIFIER),
+                verifier == null ? null : cipher.currentKeyId(), now(), ts(expiresAt));
+    }
+
+    public Optional<AuthorizationRequest> findAuthorizationRequest(String stateHash) {
+        return queryOne("SELECT * FROM authorization_request WHERE state_hash = ?", rs -> new AuthorizationRequest(
+                rs.getString("state_hash"), rs.getString("profile"), rs.getString("browser_binding_hash"),
+                cipher.decrypt(rs.getString("key_id"), rs.getString("verifier_enc"), VERIFIER),
+                instant(rs, "expires_at"), instant(rs, "used_at")), stateHash);
+    }
+
+    /** Marks the request used; false when another request consumed it first or it has expired. */
+    public boolean consumeAuthorizationRequest(String stateHash) {
+        OffsetDateTime now = now();
+        return update("UPDATE authorization_request SET used_at = ? WHERE state_hash = ? AND used_at IS NULL"
+                + " AND expires_at > ?", now, stateHash, now) == 1;
+    }
+
+    /** Removes requests that expired a day ago; called by housekeeping. */
+    public int purgeAuthorizationRequests() {
+        return update("DELETE FROM authorization_request WHERE expires_at < ?", ts(Instant.now().minusSeconds(86400)));
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** New tokens from a token endpoint, in plain text only while in memory. */
+    public record Tokens(String accessToken, String refreshToken, Instant accessExpiresAt, Instant refreshExpiresAt,
+                         String scope) {
+        @Override
+        public String toString() {
+            return "Tokens[expires " + accessExpiresAt + "]";
+        }
+    }
+
+    public record Saved(String id, boolean created) {
+    }
+
+    /**
+     * Stores an authorized connection: a new row, or the same tenant under the same profile
+     * updated in place (re-authorization keeps the id that platform routes use).
+     */
+    public Saved saveAuthorizedConnection(String profile, String tenantKey, String tenantName, Tokens tokens,
+                                          String kind) {
+        return inTransaction(c -> {
+            String existing = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id FROM connection WHERE profile = ? AND tenant_key = ? FOR UPDATE")) {
+                ps.setString(1, profile);
+                ps.setString(2, tenantKey);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        existing = rs.getString(1);
+                    }
+                }
+            }
+            OffsetDateTime now = now();
+            String keyId = cipher.currentKeyId();
+            if (existing != null) {
+                exec(c, "UPDATE connection SET tenant_name = COALESCE(?, tenant_name), kind = ?, status = 'ACTIVE',"
+                                + " access_token_enc = ?, refresh_token_enc = ?, key_id = ?, access_expires_at = ?,"
+                                + " refresh_expires_at = ?, scope = ?, failure_count = 0, next_attempt_at = NULL,"
+                                + " last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+                        tenantName, kind, cipher.encrypt(tokens.accessToken(), ACCESS),
+                        cipher.encrypt(tokens.refreshToken(), REFRESH), keyId, ts(tokens.accessExpiresAt()),
+                        ts(tokens.refreshExpiresAt()), tokens.scope(), now, existing);
+                addEvent(c, existing, "REAUTHORIZED", "authorized again for " + profile + " tenant " + tenantKey);
+                return new Saved(existing, false);
+            }
+            String id = UUID.randomUUID().toString();
+            exec(c, "INSERT INTO connection (id, profile, tenant_key, tenant_name, kind, status, access_token_enc,"
+                            + " refresh_token_enc, key_id, access_expires_at, refresh_expires_at, scope, created_at, updated_at)"
+                            + " VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    id, profile, tenantKey, tenantName, kind, cipher.encrypt(tokens.accessToken(), ACCESS),
+                    cipher.encrypt(tokens.refreshToken(), REFRESH), keyId, ts(tokens.accessExpiresAt()),
+                    ts(tokens.refreshExpiresAt()), tokens.scope(), now, now);
+            addEvent(c, id, "CONNECTED", ("PERSONAL".equals(kind) ? "personal token registered for " : "authorized for ")
+                    + profile + " tenant " + tenantKey);
+            return new Saved(id, true);
+        });
+    }
+
+    /** The operator's view of a connection: never a token. */
+    public List<Map<String, Object>> listConnections() {
+        return queryList("SELECT * FROM connection ORDER BY created_at, id", ConnectionStore::view);
+    }
+
+    public Optional<Map<String, Object>> connectionView(String id) {
+        return queryOne("SELECT * FROM connection WHERE id = ?", ConnectionStore::view, id);
+    }
+
+    public List<Map<String, Object>> events(String connectionId, int limit) {
+        return queryList("SELECT * FROM connection_event WHERE connection_id = ? ORDER BY id DESC", rs -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at", iso(rs, "occurred_at"));
+            m.put("type", rs.getString("event_type"));
+            m.put("detail", rs.getString("detail"));
+            return m;
+        }, connectionId).stream().limit(limit).toList();
+    }
+
+    /** Forgets a connection: the row and its tokens are deleted, the audit trail stays. */
+    public boolean deleteConnection(String id) {
+        return inTransaction(c -> {
+            int n = exec(c, "DELETE FROM connection WHERE id = ?", id);
+            if (n == 1) {
+                addEvent(c, id, "DELETED", "connection forgotten by an operator; tokens erased");
+            }
+            return n == 1;
+        });
+    }
+
+    public void event(String connectionId, String type, String detail) {
+        inTransaction(c -> {
+            addEvent(c, connectionId, type, detail);
+            return null;
+        });
+    }
+
+    private static Map<String, Object> view(ResultSet rs) throws SQLException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", rs.getString("id"));
+        m.put("profile", rs.getString("profile"));
+        m.put("tenant", rs.getString("tenant_key"));
+        m.put("tenantName", rs.getString("tenant_name"));
+        m.put("kind", rs.getString("kind"));
+        m.put("status", rs.getString("status"));
+        m.put("scope", rs.getString("scope"));
+        m.put("accessTokenExpiresAt", iso(rs, "access_expires_at"));
+        m.put("refreshTokenExpiresAt", iso(rs, "refresh_expires_at"));
+        m.put("lastRefreshAt", iso(rs, "last_refresh_at"));
+        m.put("refreshCount", rs.getInt("refresh_count"));
+        m.put("failureCount", rs.getInt("failure_count"));
+        m.put("nextAttemptAt", iso(rs, "next_attempt_at"));
+        m.put("lastError", rs.getString("last_error"));
+        m.put("createdAt", iso(rs, "created_at"));
+        m.put("updatedAt", iso(rs, "updated_at"));
+        return m;
+    }
+
+    // ---------------------------------------------------------------- JDBC plumbing
+
+    @FunctionalInterface
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    <T> T inTransaction(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection()) {
+            return exec(c, sql, args);
+        } catch (SQLException e) {
+            throw new IllegalStateException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
+        List<T> rows = queryList(sql, mapper, args);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    <T> List<T> queryList(String sql, RowMapper<T> mapper, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    static int exec(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        }
+    }
+
+    static void addEvent(Connection c, String connectionId, String type, String detail) throws SQLException {
+        exec(c, "INSERT INTO connection_event (connection_id, occurred_at, event_type, detail) VALUES (?, ?, ?, ?)",
+                connectionId, now(), type, detail == null ? null : truncate(detail, 1000));
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    static OffsetDateTime ts(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    static String iso(ResultSet rs, String column) throws SQLException {
+        Instant i = instant(rs, column);
+        return i == null ? null : i.toString();
+    }
+
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+}

@@ -1,0 +1,81 @@
+package io.lsbridge;
+
+import java.util.Map;
+
+/**
+ * One authorization server and API, read from {@code bridge.profile.<name>.*} properties.
+ * Templates ({@code token-url}, {@code api-base-url}) may hold {@code {tenant}}: the store's
+ * domain_prefix, accountID, company id or business id.
+ */
+public record ProviderProfile(
+        String name,
+        String series,
+        String authorizeUrl,
+        String tokenUrl,
+        ClientAuth clientAuth,
+        boolean pkce,
+        String scopes,
+        String scopeSeparator,
+        Map<String, String> extraAuthorizeParams,
+        String clientId,
+        String clientSecret,
+        String missingCredentials,
+        String tenantParam,
+        String tenantUrl,
+        String tenantIdPointer,
+        String tenantNamePointer,
+        String apiBaseUrl,
+        boolean rotatingRefresh,
+        int refreshGraceSeconds,
+        int refreshMarginSeconds,
+        int refreshIdleDays,
+        boolean refreshSendsScope,
+        boolean acceptJson) {
+
+    public enum ClientAuth { FORM, BASIC }
+
+    /** Usable when both client id and client secret are known. */
+    public boolean usable() {
+        return missingCredentials == null;
+    }
+
+    public boolean tenantFromCallback() {
+        return tenantParam != null;
+    }
+
+    public boolean hasScopes() {
+        return scopes != null && !scopes.isBlank();
+    }
+
+    public String scopeParameter() {
+        return String.join(scopeSeparator, scopes.trim().split("\\s+"));
+    }
+
+    public String tokenUrlFor(String tenant) {
+        return fill(tokenUrl, tenant);
+    }
+
+    public String tenantUrlFor(String tenant) {
+        return fill(tenantUrl, tenant);
+    }
+
+    public String apiBaseFor(String tenant) {
+        return fill(apiBaseUrl, tenant);
+    }
+
+    private static String fill(String template, String tenant) {
+        if (template == null || !template.contains("{tenant}")) {
+            return template;
+        }
+        if (tenant == null) {
+            throw new IllegalStateException("this URL needs a tenant: " + template);
+        }
+        return template.replace("{tenant}", tenant);
+    }
+
+    @Override
+    public String toString() {
+        // never print the client secret
+        return "ProviderProfile[" + name + ", series " + series + ", authorize " + authorizeUrl + "]";
+    }
+}

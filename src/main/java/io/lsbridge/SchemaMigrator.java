@@ -1,0 +1,29 @@
+package io.lsbridge;
+
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+
+/** Runs the Flyway migrations in {@code locations} before the routes start. */
+public class SchemaMigrator {
+    private DataSource dataSource;
+    private String locations = "filesystem:config/db/migration";
+    private boolean done;
+
+    public void setDataSource(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public void setLocations(String locations) {
+        this.locations = locations;
+    }
+
+    /** Idempotent: YAML beans can be initialised twice, and Flyway answers "up to date" anyway. */
+    public synchronized void migrate() {
+        if (done) {
+            return;
+        }
+        Flyway.configure().dataSource(dataSource).locations(locations.split(",")).load().migrate();
+        done = true;
+    }
+}

@@ -1,0 +1,50 @@
+package io.lsbridge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+
+/**
+ * Finds which store a new token belongs to: X-Series names it on the callback
+ * ({@code domain_prefix}); the others answer a GET ({@code tenant-url}) read with JSON pointers.
+ */
+public class TenantDiscovery {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record Tenant(String key, String name) {
+    }
+
+    public Tenant fromCallback(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback) {
+        return new Tenant(callback.tenantFromCallback(), null);
+    }
+
+    public Tenant fromResponse(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback,
+                               @Header(Exchange.HTTP_RESPONSE_CODE) Integer status, String body) {
+        ProviderProfile p = callback.profile();
+        if (status == null || status != 200) {
+            throw new BridgeException(502, "tenant_discovery_failed", "Lightspeed gave tokens but its "
+                    + "account lookup answered HTTP " + status + "; the store was not connected. Try again.");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (Exception e) {
+            throw new BridgeException(502, "tenant_discovery_failed", "Lightspeed's account lookup did not answer JSON.");
+        }
+        JsonNode id = json.at(p.tenantIdPointer());
+        String key = id.isMissingNode() || id.isNull() ? null : id.asText();
+        if (key == null || !AuthorizationFlow.TENANT_ID.matcher(key).matches()) {
+            throw new BridgeException(502, "tenant_discovery_failed", "Lightspeed's account lookup did not name an account at "
+                    + p.tenantIdPointer() + ".");
+        }
+        String name = null;
+        if (p.tenantNamePointer() != null) {
+            JsonNode n = json.at(p.tenantNamePointer());
+            name = n.isMissingNode() || n.isNull() ? null : ConnectionStore.truncate(n.asText(), 255);
+        }
+        return new Tenant(key, name);
+    }
+}

@@ -1,0 +1,502 @@
+package io.lsbridge.sandbox;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.lsbridge.Pkce;
+import io.lsbridge.ProviderProfile;
+import io.lsbridge.ProviderProfiles;
+import io.lsbridge.Secrets;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * A local emulator of the five Lightspeed authorization servers and their account lookups,
+ * with each series' request formats, lifetimes and refresh rules. State is in memory: it plays
+ * Lightspeed, which outlives any one bridge process when run on its own.
+ */
+public class Sandbox {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> SERIES = List.of("x", "r", "o", "l", "k");
+
+    private ProviderProfiles profiles;
+    private String baseUrl;
+    private String clientId = "sandbox-client";
+    private String clientSecret = "sandbox-secret";
+    private String defaultStore = "demo-store";
+    private int accessTokenLifetimeSeconds = 3600;
+    private final Map<String, Integer> codeLifetimeSeconds = new ConcurrentHashMap<>(
+            Map.of("x", 600, "r", 60, "o", 300, "l", 30, "k", 300));
+
+    private final Map<String, Code> codes = new ConcurrentHashMap<>();
+    private final Map<String, Grant> grantsByAccessToken = new ConcurrentHashMap<>();
+    private final Map<String, Grant> grantsByRefreshToken = new ConcurrentHashMap<>();
+    final AtomicLong tokenCalls = new AtomicLong();
+    final AtomicLong refreshCalls = new AtomicLong();
+    final AtomicLong revokedRefreshUses = new AtomicLong();
+
+    record Code(String series, String store, String redirectUri, String scope, String challenge, Instant expiresAt) {
+    }
+
+    /** What one authorization granted; rotated tokens keep pointing at the same grant. */
+    static final class Grant {
+        final String series;
+        final String store;
+        final String scope;
+        volatile String accessToken;
+        volatile Instant accessExpiresAt;
+        volatile String refreshToken;
+        volatile String previousRefreshToken;
+        volatile Instant previousUsableUntil;
+        volatile Instant refreshLastUsed;
+
+        Grant(String series, String store, String scope) {
+            this.series = series;
+            this.store = store;
+            this.scope = scope;
+        }
+    }
+
+    public void setProfiles(ProviderProfiles profiles) {
+        this.profiles = profiles;
+    }
+
+    public void setBaseUrl(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    public void setClientId(String clientId) {
+        this.clientId = clientId;
+    }
+
+    public void setClientSecret(String clientSecret) {
+        this.clientSecret = clientSecret;
+    }
+
+    public void setDefaultStore(String defaultStore) {
+        this.defaultStore = defaultStore;
+    }
+
+    public void setAccessTokenLifetimeSeconds(int seconds) {
+        this.accessTokenLifetimeSeconds = seconds;
+    }
+
+    /** Per series, {@code x=600,r=60,...}: how long a code may wait before its exchange. */
+    public void setCodeLifetimes(String spec) {
+        for (String pair : spec.split(",")) {
+            String[] kv = pair.trim().split("=");
+            if (kv.length == 2) {
+                codeLifetimeSeconds.put(kv[0].trim().toLowerCase(Locale.ROOT), Integer.parseInt(kv[1].trim()));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ authorize
+
+    /** GET shows the consent page; POST with decision=grant|deny redirects to the client. */
+    public String authorize(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String series = series(in.getHeader("series", String.class));
+        Map<String, String> q = parse(in.getHeader(Exchange.HTTP_QUERY, String.class));
+        if (!clientId.equals(q.get("client_id"))) {
+            return page(in, 400, "Unknown client", "The client_id is not registered with this sandbox.");
+        }
+        String redirectUri = q.get("redirect_uri");
+        if (redirectUri == null || !registeredRedirects(series).contains(redirectUri)) {
+            // never redirect to an address that is not registered
+            return page(in, 400, "Redirect URI mismatch", "The redirect_uri is not the one registered for this client.");
+        }
+        String state = q.get("state");
+        if (!"code".equals(q.get("response_type"))) {
+            return redirect(in, redirectUri, Map.of("error", "unsupported_response_type"), state);
+        }
+        if ("x".equals(series) && (state == null || state.length() < 8)) {
+            return redirect(in, redirectUri, Map.of("error", "invalid_request", "error_description", "state must be at least 8 characters"), state);
+        }
+        String scope = q.get("scope");
+        if (("k".equals(series) || "x".equals(series)) && (scope == null || scope.isBlank())) {
+            // K requires scopes; X refuses new authorizations without scope since 2026-06
+            return redirect(in, redirectUri, Map.of("error", "k".equals(series) ? "invalid_scope" : "access_denied"), state);
+        }
+        if ("l".equals(series) && (q.get("code_challenge") == null || !"S256".equals(q.get("code_challenge_method")))) {
+            return redirect(in, redirectUri, Map.of("error", "invalid_request", "error_description", "PKCE S256 is required"), state);
+        }
+        if (!"POST".equals(in.getHeader(Exchange.HTTP_METHOD, String.class))) {
+            return consentPage(in, series, q);
+        }
+        Map<String, String> form = formOf(in);
+        String store = form.getOrDefault("store", defaultStore);
+        if (!store.matches("^[a-z0-9][a-z0-9-]{0,62}$")) {
+            return page(in, 400, "Bad store name", "Store names are lower-case letters, digits and '-'.");
+        }
+        if (!"grant".equals(form.get("decision"))) {
+            return redirect(in, redirectUri, Map.of("error", "access_denied"), state);
+        }
+        String code = "sbx-code-" + Secrets.randomToken(24);
+        codes.put(code, new Code(series, store, redirectUri, scope, q.get("code_challenge"),
+                Instant.now().plusSeconds(codeLifetimeSeconds.getOrDefault(series, 60))));
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("code", code);
+        if ("x".equals(series)) {
+            params.put("domain_prefix", store);
+        }
+        return redirect(in, redirectUri, params, state);
+    }
+
+    private String consentPage(Message in, String series, Map<String, String> q) {
+        String action = in.getHeader(Exchange.HTTP_PATH, String.class);
+        action = in.getHeader(Exchange.HTTP_URI, String.class) + "?" + in.getHeader(Exchange.HTTP_QUERY, String.class);
+        String what = switch (series) {
+            case "x" -> "your Retail X store";
+            case "r" -> "your Retail POS (R-Series) account";
+            case "o" -> "your O-Series company";
+            case "l" -> "your Restaurant (L-Series) company";
+            default -> "your Restaurant (K-Series) business";
+        };
+        String scope = q.get("scope") == null ? "" : "<p>Requested access: <code>" + escape(q.get("scope")) + "</code></p>";
+        return page(in, 200, "Lightspeed sandbox: authorize access",
+                "<p>An app asks for access to " + what + ".</p>" + scope
+                        + "<form method=\"post\" action=\"" + escape(action) + "\">"
+                        + "<p><label>Store: <input name=\"store\" value=\"" + escape(defaultStore) + "\"></label></p>"
+                        + "<button name=\"decision\" value=\"grant\">Grant</button> "
+                        + "<button name=\"decision\" value=\"deny\">Deny</button></form>");
+    }
+
+    private List<String> registeredRedirects(String series) {
+        List<String> uris = new ArrayList<>();
+        String prefix = baseUrl + "/" + series + "/";
+        for (ProviderProfile p : profiles.list()) {
+            if (p.authorizeUrl().startsWith(prefix)) {
+                uris.add(profiles.redirectUri(p));
+            }
+        }
+        return uris;
+    }
+
+    // ------------------------------------------------------------------ token
+
+    public String token(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String series = series(in.getHeader("series", String.class));
+        tokenCalls.incrementAndGet();
+        Map<String, String> form = formOf(in);
+        String error = authenticateClient(series, in, form);
+        if (error != null) {
+            return oauthError(in, 401, "invalid_client", error);
+        }
+        String grantType = form.get("grant_type");
+        if ("authorization_code".equals(grantType)) {
+            return exchangeCode(in, series, form);
+        }
+        if ("refresh_token".equals(grantType)) {
+            return refresh(in, series, form);
+        }
+        return oauthError(in, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+    }
+
+    private String authenticateClient(String series, Message in, Map<String, String> form) {
+        boolean basic = "l".equals(series) || "k".equals(series);
+        String auth = in.getHeader("Authorization", String.class);
+        if (basic) {
+            if (auth == null || !auth.startsWith("Basic ")) {
+                return "this server wants HTTP Basic client authentication";
+            }
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return "malformed Basic credentials";
+            }
+            return (clientId + ":" + clientSecret).equals(decoded) ? null : "bad client credentials";
+        }
+        if (form.get("client_id") == null || form.get("client_secret") == null) {
+            return "client_id and client_secret belong in the form body";
+        }
+        return clientId.equals(form.get("client_id")) && clientSecret.equals(form.get("client_secret"))
+                ? null : "bad client credentials";
+    }
+
+    private String exchangeCode(Message in, String series, Map<String, String> form) {
+        String codeValue = form.get("code");
+        Code code = codeValue == null ? null : codes.remove(codeValue);   // single use
+        if (code == null) {
+            return oauthError(in, 400, "invalid_grant", "unknown or already used code");
+        }
+        if (code.expiresAt().isBefore(Instant.now())) {
+            return oauthError(in, 400, "invalid_grant", "code expired");
+        }
+        if (!code.series().equals(series) || !code.redirectUri().equals(form.get("redirect_uri"))) {
+            return oauthError(in, 400, "invalid_grant", "redirect_uri does not match the authorization request");
+        }
+        if ("x".equals(series) && !code.store().equals(in.getHeader("domainPrefix", String.class))) {
+            return oauthError(in, 400, "invalid_grant", "code belongs to another store");
+        }
+        if (code.challenge() != null && !Pkce.matches(form.get("code_verifier"), code.challenge())) {
+            return oauthError(in, 400, "invalid_grant", "code_verifier does not match the code_challenge");
+        }
+        Grant grant = new Grant(series, code.store(), code.scope());
+        synchronized (grant) {
+            issueAccess(grant);
+            issueRefresh(grant);
+            return tokenResponse(in, grant);
+        }
+    }
+
+    private String refresh(Message in, String series, Map<String, String> form) {
+        refreshCalls.incrementAndGet();
+        String token = form.get("refresh_token");
+        Grant grant = token == null ? null : grantsByRefreshToken.get(token);
+        if (grant == null || !grant.series.equals(series)) {
+            return oauthError(in, 400, "invalid_grant", "unknown refresh token");
+        }
+        if ("r".equals(series) && form.containsKey("scope")) {
+            return oauthError(in, 400, "invalid_grant", "scope is not accepted on a refresh");
+        }
+        synchronized (grant) {
+            Instant now = Instant.now();
+            boolean current = token.equals(grant.refreshToken);
+            boolean inGrace = token.equals(grant.previousRefreshToken) && grant.previousUsableUntil != null
+                    && now.isBefore(grant.previousUsableUntil);
+            if (!current && !inGrace) {
+                revokedRefreshUses.incrementAndGet();
+                return oauthError(in, 400, "invalid_grant", "refresh token was revoked");
+            }
+            if ("k".equals(series) && grant.refreshLastUsed != null && grant.refreshLastUsed.plusSeconds(14 * 86400).isBefore(now)) {
+                return oauthError(in, 400, "invalid_grant", "refresh token expired after 14 days unused");
+            }
+            grant.refreshLastUsed = now;
+            if (!inGrace) {
+                // R: an access token refreshed well before its expiry comes back unchanged
+                boolean early = "r".equals(series) && grant.accessExpiresAt.minusSeconds(accessTokenLifetimeSeconds / 2).isAfter(now);
+                if (!early) {
+                    grantsByAccessToken.remove(grant.accessToken);
+                    issueAccess(grant);
+                }
+                if (!"o".equals(series)) {
+                    issueRefresh(grant);   // rotation: the old refresh token is revoked (L keeps a 60 s grace)
+                }
+            }
+            return tokenResponse(in, grant);
+        }
+    }
+
+    private void issueAccess(Grant grant) {
+        grant.accessToken = "sbx-at-" + grant.series + "-" + Secrets.randomToken(24);
+        grant.accessExpiresAt = Instant.now().plusSeconds(accessTokenLifetimeSeconds);
+        grantsByAccessToken.put(grant.accessToken, grant);
+    }
+
+    private void issueRefresh(Grant grant) {
+        String old = grant.refreshToken;
+        if (old != null) {
+            if ("l".equals(grant.series)) {
+                grant.previousRefreshToken = old;
+                grant.previousUsableUntil = Instant.now().plusSeconds(60);
+            } else {
+                grantsByRefreshToken.remove(old);
+                grant.previousRefreshToken = null;
+            }
+            // revoked tokens stay known so a later use is counted
+            grantsByRefreshToken.put(old, grant);
+        }
+        grant.refreshToken = "sbx-rt-" + grant.series + "-" + Secrets.randomToken(24);
+        grantsByRefreshToken.put(grant.refreshToken, grant);
+        grant.refreshLastUsed = Instant.now();
+    }
+
+    private String tokenResponse(Message in, Grant grant) {
+        long expiresIn = Math.max(0, grant.accessExpiresAt.getEpochSecond() - Instant.now().getEpochSecond());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", grant.accessToken);
+        body.put("token_type", "Bearer");
+        body.put("expires_in", expiresIn);
+        switch (grant.series) {
+            case "x" -> {
+                body.put("expires", grant.accessExpiresAt.getEpochSecond());
+                body.put("refresh_token", grant.refreshToken);
+                body.put("domain_prefix", grant.store);
+                body.put("scope", grant.scope);
+            }
+            case "r" -> {
+                body.put("refresh_token", grant.refreshToken);
+                body.put("scope", grant.scope);
+            }
+            case "k" -> {
+                body.put("refresh_token", grant.refreshToken);
+                body.put("refresh_expires_in", 14 * 86400);
+                body.put("scope", grant.scope);
+            }
+            default -> body.put("refresh_token", grant.refreshToken);
+        }
+        return json(in, 200, body);
+    }
+
+    // ------------------------------------------------------------------ account lookups
+
+    /** The APIs under {@code /sandbox/api/{series}/...}; each checks the bearer token. */
+    public String api(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String series = series(in.getHeader("series", String.class));
+        String path = in.getHeader(Exchange.HTTP_PATH, String.class);
+        String uri = in.getHeader(Exchange.HTTP_URI, String.class);
+        String rest = uri == null ? "" : uri.substring(uri.indexOf("/sandbox/api/" + series) + ("/sandbox/api/" + series).length());
+        Grant grant = bearer(in, series);
+        if (grant == null) {
+            in.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            return json(in, 401, Map.of("error", "invalid_token", "message", "missing, expired or revoked access token"));
+        }
+        String tenant = tenantId(series, grant.store);
+        switch (series + " " + rest) {
+            case "r /API/V3/Account.json":
+                return json(in, 200, Map.of("@attributes", Map.of("count", "1"),
+                        "Account", Map.of("accountID", tenant, "name", displayName(grant.store))));
+            case "o /v1/companies/me", "o /v1/companies/me.json":
+                if (!rest.endsWith(".json") && !String.valueOf(in.getHeader("Accept")).contains("application/json")) {
+                    return json(in, 406, Map.of("error", "not_acceptable", "message", "send Accept: application/json"));
+                }
+                return json(in, 200, Map.of("id", Long.parseLong(tenant), "name", displayName(grant.store)));
+            case "l /resto/rest/core/company":
+                return json(in, 200, Map.of("id", Long.parseLong(tenant), "name", displayName(grant.store),
+                        "server", "sandbox-l-1"));
+            case "k /f/data/businesses":
+                return json(in, 200, List.of(Map.of("businessId", Long.parseLong(tenant), "businessName",
+                        displayName(grant.store), "businessLocations",
+                        List.of(Map.of("blID", Long.parseLong(tenant) * 100 + 1, "blName", displayName(grant.store) + " main")))));
+            default:
+                return json(in, 404, Map.of("error", "not_found", "message", "no such sandbox resource: " + path));
+        }
+    }
+
+    private Grant bearer(Message in, String series) {
+        String auth = in.getHeader("Authorization", String.class);
+        if (auth == null || !auth.startsWith("Bearer ")) {
+            return null;
+        }
+        Grant g = grantsByAccessToken.get(auth.substring(7).trim());
+        if (g == null || !g.series.equals(series) || g.accessExpiresAt.isBefore(Instant.now())) {
+            return null;
+        }
+        return g;
+    }
+
+    /** A stable numeric id per store, so re-authorizing a store finds the same tenant. */
+    static String tenantId(String series, String store) {
+        long h = Math.abs((long) (series + ":" + store).hashCode()) % 900000 + 100000;
+        return Long.toString(h);
+    }
+
+    static String displayName(String store) {
+        return "Sandbox " + store;
+    }
+
+    /** Counters for tests and demos. */
+    public Map<String, Object> stats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tokenCalls", tokenCalls.get());
+        m.put("refreshCalls", refreshCalls.get());
+        m.put("revokedRefreshTokenUses", revokedRefreshUses.get());
+        m.put("liveGrants", grantsByAccessToken.size());
+        return m;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String series(String s) {
+        String series = s == null ? "" : s.toLowerCase(Locale.ROOT);
+        if (!SERIES.contains(series)) {
+            throw new IllegalArgumentException("unknown sandbox series");
+        }
+        return series;
+    }
+
+    private String redirect(Message in, String uri, Map<String, String> params, String state) {
+        Map<String, String> all = new LinkedHashMap<>(params);
+        if (state != null) {
+            all.put("state", state);
+        }
+        StringBuilder sb = new StringBuilder(uri).append(uri.contains("?") ? '&' : '?');
+        all.forEach((k, v) -> sb.append(enc(k)).append('=').append(enc(v)).append('&'));
+        sb.setLength(sb.length() - 1);
+        clean(in);
+        in.setHeader("Location", sb.toString());
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, 302);
+        return "";
+    }
+
+    private static String oauthError(Message in, int status, String error, String description) {
+        return json(in, status, Map.of("error", error, "error_description", description));
+    }
+
+    static String json(Message in, int status, Object body) {
+        clean(in);
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String page(Message in, int status, String title, String body) {
+        clean(in);
+        in.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        in.setHeader(Exchange.CONTENT_TYPE, "text/html; charset=utf-8");
+        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title></head><body>"
+                + "<p><i>Lightspeed sandbox (emulator)</i></p><h1>" + escape(title) + "</h1>" + body + "</body></html>";
+    }
+
+    /** Request headers must not echo back into the response. */
+    private static void clean(Message in) {
+        in.removeHeaders("*", Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE, "WWW-Authenticate", "Retry-After", "X-*");
+    }
+
+    static Map<String, String> formOf(Message in) {
+        String body = in.getBody(String.class);
+        Map<String, String> form = parse(body);
+        for (String name : List.of("grant_type", "code", "redirect_uri", "client_id", "client_secret", "code_verifier",
+                "refresh_token", "scope", "decision", "store")) {
+            Object v = in.getHeader(name);
+            if (!form.containsKey(name) && v != null && !(in.getHeader(Exchange.HTTP_QUERY, String.class) + "&")
+                    .contains(name + "=")) {
+                form.put(name, v.toString());
+            }
+        }
+        return form;
+    }
+
+    static Map<String, String> parse(String query) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (query == null || query.isBlank()) {
+            return m;
+        }
+        for (String pair : query.split("&")) {
+            String[] kv = pair.split("=", 2);
+            m.putIfAbsent(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                    kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+        }
+        return m;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

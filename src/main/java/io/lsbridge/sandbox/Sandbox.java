@@ -394,7 +394,7 @@ public class Sandbox {
     }
 
     /** A stable numeric id per store, so re-authorizing a store finds the same tenant. */
-    static String tenantId(String series, String store) {
+    public static String tenantId(String series, String store) {
         long h = Math.abs((long) (series + ":" + store).hashCode()) % 900000 + 100000;
         return Long.toString(h);
     }

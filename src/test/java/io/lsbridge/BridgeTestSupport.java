@@ -1,0 +1,194 @@
+package io.lsbridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.test.junit5.CamelContextConfiguration;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Boots the real routes/ and config/application.properties once per test class, on a free
+ * port and a fresh H2 file database, in sandbox mode. Helpers walk the flow as a browser would.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BridgeTestSupport extends CamelMainTestSupport {
+    protected static final ObjectMapper JSON = new ObjectMapper();
+
+    // set in initOnce(): CamelTestSupport's constructor calls configureContext before field initialisers run
+    protected int port;
+    protected String dbFile;
+    /** A per-run API key and sandbox client secret, so the log and secret scans can look for them. */
+    protected String apiKey;
+    protected String sandboxSecret;
+
+    private void initOnce() {
+        if (dbFile == null) {
+            port = freePort();
+            dbFile = "target/test-db/" + getClass().getSimpleName() + "-" + UUID.randomUUID();
+            apiKey = "test-key-" + UUID.randomUUID();
+            sandboxSecret = "sandbox-secret-" + UUID.randomUUID();
+        }
+    }
+
+    @Override
+    protected String getPropertyPlaceholderLocations() {
+        return "file:config/application.properties";
+    }
+
+    /** Extra or replaced properties for one test class. */
+    protected Properties extraProperties() {
+        return new Properties();
+    }
+
+    @Override
+    public void configureContext(CamelContextConfiguration configuration) {
+        super.configureContext(configuration);
+        initOnce();
+        Properties p = new Properties();
+        p.setProperty("camel.server.port", Integer.toString(port));
+        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + dbFile + ";AUTO_SERVER=TRUE");
+        p.setProperty("bridge.api-key", apiKey);
+        p.setProperty("bridge.sandbox.client-secret", sandboxSecret);
+        p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");
+        p.putAll(extraProperties());
+        configuration.withUseOverridePropertiesWithPropertiesComponent(p);
+    }
+
+    @Override
+    protected CamelContext createCamelContext() throws Exception {
+        initOnce();
+        // camel-main reads the server port before override properties apply
+        System.setProperty("camel.server.port", Integer.toString(port));
+        return super.createCamelContext();
+    }
+
+    protected String base() {
+        return "http://localhost:" + port;
+    }
+
+    // ------------------------------------------------------------------ the browser flow
+
+    /** GET /connect/{profile}: returns the authorize URL the bridge redirected to. */
+    protected String connect(Browser browser, String profile) {
+        HttpResponse<String> r = browser.get(base() + "/connect/" + profile);
+        assertEquals(302, r.statusCode(), () -> "connect answered " + r.statusCode() + ": " + r.body());
+        return Browser.location(r);
+    }
+
+    /** The retailer clicks Grant (or Deny) on the sandbox consent page: returns the callback URL. */
+    protected String decide(String authorizeUrl, String decision, String store) {
+        Browser consent = new Browser();
+        HttpResponse<String> page = consent.get(authorizeUrl);
+        assertEquals(200, page.statusCode(), () -> "consent page: " + page.body());
+        HttpResponse<String> r = consent.postForm(authorizeUrl, "decision=" + decision + "&store=" + store);
+        assertEquals(302, r.statusCode(), () -> "consent answered " + r.statusCode() + ": " + r.body());
+        return Browser.location(r);
+    }
+
+    /** A whole successful flow; returns the callback page. */
+    protected HttpResponse<String> connectStore(String profile, String store) {
+        Browser browser = new Browser();
+        String callbackUrl = decide(connect(browser, profile), "grant", store);
+        return browser.get(callbackUrl);
+    }
+
+    // ------------------------------------------------------------------ the operator's view
+
+    protected List<Map<String, Object>> connections() {
+        HttpResponse<String> r = Browser.call("GET", base() + "/connections", apiKey, null);
+        assertEquals(200, r.statusCode(), r::body);
+        return parse(r.body(), new TypeReference<>() { });
+    }
+
+    protected Map<String, Object> connection(String profile, String tenant) {
+        return connections().stream().filter(c -> profile.equals(c.get("profile")) && tenant.equals(c.get("tenant")))
+                .findFirst().orElseThrow(() -> new AssertionError("no connection " + profile + "/" + tenant));
+    }
+
+    protected Map<String, Object> sandboxStats() {
+        HttpResponse<String> r = Browser.call("GET", base() + "/sandbox/admin/stats", null, null);
+        return parse(r.body(), new TypeReference<>() { });
+    }
+
+    protected long tokenCalls() {
+        return ((Number) sandboxStats().get("tokenCalls")).longValue();
+    }
+
+    protected static <T> T parse(String json, TypeReference<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the database
+
+    protected DataSource dataSource() {
+        return context.getRegistry().lookupByNameAndType("bridgeDataSource", DataSource.class);
+    }
+
+    protected List<List<Object>> rows(String sql, Object... args) {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<List<Object>> out = new ArrayList<>();
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        row.add(rs.getObject(i));
+                    }
+                    out.add(row);
+                }
+                return out;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected int execute(String sql, Object... args) {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The whole connection table as text: a cheap way to prove a rejected callback changed nothing. */
+    protected String connectionTableSnapshot() {
+        return rows("SELECT id, profile, tenant_key, status, access_token_enc, refresh_token_enc, updated_at"
+                + " FROM connection ORDER BY id").toString();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

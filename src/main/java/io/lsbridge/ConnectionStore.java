@@ -131,6 +131,12 @@ public class ConnectionStore {
         });
     }
 
+    /** The decrypted access token of a connection (for the proxy), or empty when there is none. */
+    public String accessToken(String id) {
+        return queryOne("SELECT key_id, access_token_enc FROM connection WHERE id = ?",
+                rs -> cipher.decrypt(rs.getString(1), rs.getString(2), ACCESS), id).orElse(null);
+    }
+
     /** The operator's view of a connection: never a token. */
     public List<Map<String, Object>> listConnections() {
         return queryList("SELECT * FROM connection ORDER BY created_at, id", ConnectionStore::view);

@@ -51,8 +51,10 @@ public class ProviderProfiles implements CamelContextAware {
     public ProviderProfile require(String name) {
         ProviderProfile p = name == null ? null : all().get(name);
         if (p == null) {
-            throw new BridgeException(404, "unknown_profile", "There is no provider profile called '"
-                    + (name == null ? "" : name) + "'. Known profiles: " + String.join(", ", all().keySet()) + ".");
+            // the name came from a URL: repeat it only when it is harmless to print
+            String shown = name != null && name.matches("[A-Za-z0-9_-]{1,64}") ? " called '" + name + "'" : " with that name";
+            throw new BridgeException(404, "unknown_profile", "There is no provider profile" + shown
+                    + ". Known profiles: " + String.join(", ", all().keySet()) + ".");
         }
         return p;
     }

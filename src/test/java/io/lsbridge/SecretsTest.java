@@ -1,0 +1,93 @@
+package io.lsbridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Secrets stay secret: the database file holds no token or verifier in plain text, and the log
+ * of full flows (good and bad) holds no token, code, verifier, client secret or API key.
+ */
+class SecretsTest extends BridgeTestSupport {
+
+    @Test
+    void noSecretInTheDatabaseFileOrTheLog() throws Exception {
+        Path log = Path.of("target/test-logs/bridge-tests.log");
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        List<String> secrets = new ArrayList<>();
+        secrets.add(apiKey);
+        secrets.add(sandboxSecret);
+
+        for (String profile : List.of("x-series", "r-series", "o-series", "l-series", "k-series")) {
+            Browser browser = new Browser();
+            String authorize = connect(browser, profile);
+            String callback = decide(authorize, "grant", "secret-shop");
+            secrets.add(Browser.query(callback).get("code"));
+            secrets.add(Browser.query(authorize).get("state"));
+            secrets.add(browser.cookies().get("lsb_binding"));
+            if ("l-series".equals(profile)) {
+                // the verifier is only in the database, encrypted: read it back through the bridge's cipher
+                ConnectionStore store = context.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
+                String verifier = store.findAuthorizationRequest(Secrets.sha256Hex(Browser.query(authorize).get("state")))
+                        .orElseThrow().verifier();
+                assertTrue(verifier.length() >= 43);
+                secrets.add(verifier);
+            }
+            HttpResponse<String> page = browser.get(callback);
+            assertEquals(200, page.statusCode(), page::body);
+            // a replay and a forged state put failures in the log too
+            assertEquals(400, browser.get(callback).statusCode());
+            assertEquals(400, browser.get(callback.replaceAll("state=[^&]+", "state=forged")).statusCode());
+            for (String s : secrets) {
+                assertFalse(page.body().contains(s), "the result page shows no secret");
+            }
+        }
+        assertEquals(201, Browser.call("POST", base() + "/connections", apiKey,
+                "{\"domain_prefix\":\"pt-shop\",\"token\":\"personal-token-value-123456\"}").statusCode());
+        secrets.add("personal-token-value-123456");
+        assertEquals(401, Browser.call("GET", base() + "/connections", "wrong-" + apiKey, null).statusCode());
+
+        // every stored token, decrypted by the bridge's own cipher, is a secret to look for
+        TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
+        for (List<Object> row : rows("SELECT key_id, access_token_enc, refresh_token_enc FROM connection")) {
+            String access = cipher.decrypt((String) row.get(0), (String) row.get(1), ConnectionStore.ACCESS);
+            secrets.add(access);
+            if (row.get(2) != null) {
+                secrets.add(cipher.decrypt((String) row.get(0), (String) row.get(2), ConnectionStore.REFRESH));
+            }
+            assertFalse(access.equals(row.get(1)), "stored value is ciphertext");
+        }
+        assertTrue(secrets.stream().filter(s -> s.startsWith("sbx-at-")).count() >= 5, "access tokens collected");
+        assertTrue(secrets.stream().filter(s -> s.startsWith("sbx-rt-")).count() >= 5, "refresh tokens collected");
+
+        // the operator API shows none of them either
+        String listing = Browser.call("GET", base() + "/connections", apiKey, null).body();
+        for (Map<String, Object> c : connections()) {
+            listing += Browser.call("GET", base() + "/connections/" + c.get("id"), apiKey, null).body();
+        }
+
+        execute("CHECKPOINT SYNC");
+        byte[] db = Files.readAllBytes(Path.of(dbFile + ".mv.db"));
+        String dbUtf8 = new String(db, StandardCharsets.ISO_8859_1);
+        String log1 = Files.readString(log, StandardCharsets.UTF_8).substring((int) logStart);
+        assertTrue(log1.contains("Connection ") && log1.contains("refused"), "the log did capture the flows");
+        for (String s : secrets) {
+            assertFalse(dbUtf8.contains(s), "database file holds a secret in plain text");
+            assertFalse(dbUtf8.contains(new String(s.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1)));
+            assertFalse(log1.contains(s), () -> "log holds a secret: " + s.substring(0, 6) + "...");
+            assertFalse(listing.contains(s), "operator API shows a secret");
+        }
+        // the test's own secrets were really exercised
+        assertTrue(db.length > 0 && secrets.size() > 25, "secrets collected: " + secrets.size());
+    }
+}

@@ -137,6 +137,145 @@ public class ConnectionStore {
                 rs -> cipher.decrypt(rs.getString(1), rs.getString(2), ACCESS), id).orElse(null);
     }
 
+    // ---------------------------------------------------------------- refresh protocol
+
+    /** A leased row, tokens decrypted. {@code refreshTokenEnc} is what the commit compares against. */
+    public record LeasedRow(String id, String profile, String tenant, String accessToken, String refreshToken,
+                            String refreshTokenEnc, String scope, Instant accessExpiresAt, boolean inDoubt) {
+        @Override
+        public String toString() {
+            return "LeasedRow[" + id + "]";
+        }
+    }
+
+    /** Where a connection stands, to explain why a lease was not granted. */
+    public record RowState(String profile, String status, String kind, Instant leaseUntil, Instant accessExpiresAt,
+                           Instant nextAttemptAt, String lastError) {
+    }
+
+    public Optional<RowState> rowState(String id) {
+        return queryOne("SELECT profile, status, kind, lease_until, access_expires_at, next_attempt_at, last_error"
+                        + " FROM connection WHERE id = ?",
+                rs -> new RowState(rs.getString("profile"), rs.getString("status"), rs.getString("kind"),
+                        instant(rs, "lease_until"), instant(rs, "access_expires_at"), instant(rs, "next_attempt_at"),
+                        rs.getString("last_error")), id);
+    }
+
+    /**
+     * Ids of ACTIVE OAuth connections due for a refresh: access token expiring within the
+     * profile's margin, or refresh token unused for close to its idle limit; not leased, not
+     * backing off. Soonest expiry first.
+     */
+    public List<String> dueForRefresh(java.util.Collection<ProviderProfile> profiles, int limit) {
+        Instant now = Instant.now();
+        StringBuilder due = new StringBuilder();
+        List<Object> args = new ArrayList<>();
+        args.add(ts(now));
+        args.add(ts(now));
+        for (ProviderProfile p : profiles) {
+            due.append(due.length() == 0 ? "" : " OR ").append("(profile = ? AND (access_expires_at <= ?");
+            args.add(p.name());
+            args.add(ts(now.plusSeconds(p.refreshMarginSeconds())));
+            if (p.refreshIdleDays() > 0) {
+                due.append(" OR COALESCE(last_refresh_at, created_at) <= ?");
+                args.add(ts(keepAliveBefore(p, now)));
+            }
+            due.append("))");
+        }
+        if (due.length() == 0) {
+            return List.of();
+        }
+        args.add(limit);
+        return queryList("SELECT id FROM connection WHERE status = 'ACTIVE' AND kind = 'OAUTH'"
+                + " AND refresh_token_enc IS NOT NULL AND (lease_until IS NULL OR lease_until < ?)"
+                + " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (" + due + ")"
+                + " ORDER BY access_expires_at LIMIT ?", rs -> rs.getString(1), args.toArray());
+    }
+
+    /** A refresh token idle this long gets a keep-alive refresh: a day before its idle limit. */
+    static Instant keepAliveBefore(ProviderProfile p, Instant now) {
+        return now.minusSeconds(Math.max(0, p.refreshIdleDays() - 1) * 86400L);
+    }
+
+    /**
+     * Takes the refresh lease with a conditional UPDATE: only one refresher per connection,
+     * across threads and nodes. A lease left by a refresher that vanished marks the refresh
+     * token "in doubt". {@code extraCondition} narrows when the lease is granted.
+     */
+    public Optional<LeasedRow> acquireLease(String id, String owner, int leaseSeconds, String extraCondition,
+                                            Object... extraArgs) {
+        OffsetDateTime now = now();
+        List<Object> args = new ArrayList<>(List.of(owner, ts(now.toInstant().plusSeconds(leaseSeconds)), now, id, now));
+        args.addAll(List.of(extraArgs));
+        int n = update("UPDATE connection SET lease_owner = ?, lease_until = ?,"
+                + " refresh_in_doubt = CASE WHEN lease_owner IS NOT NULL THEN TRUE ELSE refresh_in_doubt END, updated_at = ?"
+                + " WHERE id = ? AND status = 'ACTIVE' AND kind = 'OAUTH' AND refresh_token_enc IS NOT NULL"
+                + " AND (lease_until IS NULL OR lease_until < ?)" + (extraCondition == null ? "" : " AND " + extraCondition),
+                args.toArray());
+        if (n != 1) {
+            return Optional.empty();
+        }
+        return queryOne("SELECT * FROM connection WHERE id = ? AND lease_owner = ?", rs -> {
+            String keyId = rs.getString("key_id");
+            return new LeasedRow(rs.getString("id"), rs.getString("profile"), rs.getString("tenant_key"),
+                    cipher.decrypt(keyId, rs.getString("access_token_enc"), ACCESS),
+                    cipher.decrypt(keyId, rs.getString("refresh_token_enc"), REFRESH),
+                    rs.getString("refresh_token_enc"), rs.getString("scope"), instant(rs, "access_expires_at"),
+                    rs.getBoolean("refresh_in_doubt"));
+        }, id, owner);
+    }
+
+    /**
+     * Commits rotated tokens in one statement that also checks the refresh token it replaces is
+     * still the current one and the lease is still ours. False means someone else changed the row.
+     */
+    public boolean commitRefresh(LeasedRow row, String owner, Tokens tokens, Instant nextAttemptAt, String eventType,
+                                 String eventDetail) {
+        return inTransaction(c -> {
+            OffsetDateTime now = now();
+            String refresh = tokens.refreshToken() != null ? tokens.refreshToken() : row.refreshToken();
+            int n = exec(c, "UPDATE connection SET access_token_enc = ?, refresh_token_enc = ?, key_id = ?,"
+                            + " access_expires_at = ?, refresh_expires_at = COALESCE(?, refresh_expires_at),"
+                            + " scope = COALESCE(?, scope), refresh_count = refresh_count + 1, failure_count = 0,"
+                            + " next_attempt_at = ?, last_error = NULL, last_refresh_at = ?, refresh_in_doubt = FALSE,"
+                            + " lease_owner = NULL, lease_until = NULL, updated_at = ?"
+                            + " WHERE id = ? AND refresh_token_enc = ? AND lease_owner = ?",
+                    cipher.encrypt(tokens.accessToken(), ACCESS), cipher.encrypt(refresh, REFRESH), cipher.currentKeyId(),
+                    ts(tokens.accessExpiresAt()), ts(tokens.refreshExpiresAt()), tokens.scope(), ts(nextAttemptAt), now,
+                    now, row.id(), row.refreshTokenEnc(), owner);
+            if (n == 1) {
+                addEvent(c, row.id(), eventType, eventDetail);
+            }
+            return n == 1;
+        });
+    }
+
+    /** Gives the lease back after a failure: back-off time, error, and whether the refresh token is in doubt. */
+    public void releaseAfterFailure(String id, String owner, Instant nextAttemptAt, String error, boolean countFailure,
+                                    boolean inDoubt) {
+        update("UPDATE connection SET lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, last_error = ?,"
+                        + " failure_count = failure_count + ?, refresh_in_doubt = (refresh_in_doubt OR ?), updated_at = ?"
+                        + " WHERE id = ? AND lease_owner = ?",
+                ts(nextAttemptAt), truncate(error, 1000), countFailure ? 1 : 0, inDoubt, now(), id, owner);
+    }
+
+    /** The grant is dead: NEEDS_REAUTH with the reason, and an event. */
+    public void markNeedsReauth(String id, String owner, String reason) {
+        inTransaction(c -> {
+            int n = exec(c, "UPDATE connection SET status = 'NEEDS_REAUTH', lease_owner = NULL, lease_until = NULL,"
+                            + " next_attempt_at = NULL, last_error = ?, failure_count = failure_count + 1, updated_at = ?"
+                            + " WHERE id = ? AND lease_owner = ?", truncate(reason, 1000), now(), id, owner);
+            if (n == 1) {
+                addEvent(c, id, "NEEDS_REAUTH", reason);
+            }
+            return null;
+        });
+    }
+
+    public int failureCount(String id) {
+        return queryOne("SELECT failure_count FROM connection WHERE id = ?", rs -> rs.getInt(1), id).orElse(0);
+    }
+
     /** The operator's view of a connection: never a token. */
     public List<Map<String, Object>> listConnections() {
         return queryList("SELECT * FROM connection ORDER BY created_at, id", ConnectionStore::view);
@@ -188,6 +327,7 @@ public class ConnectionStore {
         m.put("lastRefreshAt", iso(rs, "last_refresh_at"));
         m.put("refreshCount", rs.getInt("refresh_count"));
         m.put("failureCount", rs.getInt("failure_count"));
+        m.put("leaseUntil", iso(rs, "lease_until"));
         m.put("nextAttemptAt", iso(rs, "next_attempt_at"));
         m.put("lastError", rs.getString("last_error"));
         m.put("createdAt", iso(rs, "created_at"));

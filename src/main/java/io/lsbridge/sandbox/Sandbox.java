@@ -48,6 +48,14 @@ public class Sandbox {
     final AtomicLong tokenCalls = new AtomicLong();
     final AtomicLong refreshCalls = new AtomicLong();
     final AtomicLong revokedRefreshUses = new AtomicLong();
+    /** Arrival times of the latest refresh calls, for tests that check when calls came. */
+    private final java.util.Deque<Long> refreshCallTimes = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /** Faults to play on the next token calls. */
+    private final java.util.Deque<Fault> faults = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    /** mode: 500, 429, hang (no answer), lose (rotate the tokens, then no answer). */
+    record Fault(String mode, String series, int retryAfterSeconds, long hangMillis) {
+    }
 
     record Code(String series, String store, String redirectUri, String scope, String challenge, Instant expiresAt) {
     }
@@ -194,18 +202,129 @@ public class Sandbox {
         String series = series(in.getHeader("series", String.class));
         tokenCalls.incrementAndGet();
         Map<String, String> form = formOf(in);
+        Fault fault = nextFault(series);
+        if (fault != null && !"lose".equals(fault.mode())) {
+            return playFault(in, series, fault);
+        }
         String error = authenticateClient(series, in, form);
+        String answer;
         if (error != null) {
-            return oauthError(in, 401, "invalid_client", error);
+            answer = oauthError(in, 401, "invalid_client", error);
+        } else if ("authorization_code".equals(form.get("grant_type"))) {
+            answer = exchangeCode(in, series, form);
+        } else if ("refresh_token".equals(form.get("grant_type"))) {
+            answer = refresh(in, series, form);
+        } else {
+            answer = oauthError(in, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
         }
-        String grantType = form.get("grant_type");
-        if ("authorization_code".equals(grantType)) {
-            return exchangeCode(in, series, form);
+        if (fault != null) {
+            // "lose the response": the tokens were issued (and the old refresh token revoked), the answer never arrives
+            sleep(fault.hangMillis());
+            throw new IllegalStateException("sandbox dropped the token response on purpose");
         }
-        if ("refresh_token".equals(grantType)) {
-            return refresh(in, series, form);
+        if ("x".equals(series)) {
+            in.setHeader("X-RateLimit-Limit", "1000");
+            in.setHeader("X-RateLimit-Remaining", "999");
+            in.setHeader("X-RateLimit-Reset", Long.toString(Instant.now().plusSeconds(60).getEpochSecond()));
         }
-        return oauthError(in, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+        return answer;
+    }
+
+    private Fault nextFault(String series) {
+        for (Fault f : faults) {
+            if ((f.series() == null || f.series().equals(series)) && faults.remove(f)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private String playFault(Message in, String series, Fault fault) {
+        switch (fault.mode()) {
+            case "429" -> {
+                String body = json(in, 429, Map.of("error", "rate_limited", "error_description", "slow down"));
+                in.setHeader("Retry-After", Integer.toString(fault.retryAfterSeconds()));
+                in.setHeader("X-RateLimit-Limit", "1000");
+                in.setHeader("X-RateLimit-Remaining", "0");
+                in.setHeader("X-RateLimit-Reset", Long.toString(Instant.now().plusSeconds(fault.retryAfterSeconds()).getEpochSecond()));
+                return body;
+            }
+            case "hang" -> {
+                sleep(fault.hangMillis());
+                return json(in, 500, Map.of("error", "server_error", "error_description", "answered after a hang"));
+            }
+            default -> {
+                return json(in, 500, Map.of("error", "server_error", "error_description", "injected fault"));
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ admin (tests and demos)
+
+    /** {@code {"mode": "500|429|hang|lose", "count": 3, "series": "x", "retryAfterSeconds": 5, "hangMillis": 20000}} */
+    public Map<String, Object> addFaults(String body) throws java.io.IOException {
+        Map<?, ?> req = JSON.readValue(body, Map.class);
+        String mode = String.valueOf(req.get("mode"));
+        if (!List.of("500", "429", "hang", "lose").contains(mode)) {
+            throw new IllegalArgumentException("mode must be 500, 429, hang or lose");
+        }
+        int count = req.get("count") == null ? 1 : ((Number) req.get("count")).intValue();
+        Object series = req.get("series");
+        int retryAfter = req.get("retryAfterSeconds") == null ? 5 : ((Number) req.get("retryAfterSeconds")).intValue();
+        long hang = req.get("hangMillis") == null ? 20_000 : ((Number) req.get("hangMillis")).longValue();
+        for (int i = 0; i < count; i++) {
+            faults.add(new Fault(mode, series == null ? null : series.toString(), retryAfter, hang));
+        }
+        return Map.of("pendingFaults", faults.size());
+    }
+
+    public Map<String, Object> clearFaults() {
+        faults.clear();
+        return Map.of("pendingFaults", 0);
+    }
+
+    /** {@code {"accessTokenLifetimeSeconds": 30}}: applies to tokens issued from now on. */
+    public Map<String, Object> settings(String body) throws java.io.IOException {
+        Map<?, ?> req = JSON.readValue(body, Map.class);
+        if (req.get("accessTokenLifetimeSeconds") != null) {
+            accessTokenLifetimeSeconds = ((Number) req.get("accessTokenLifetimeSeconds")).intValue();
+        }
+        return Map.of("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds);
+    }
+
+    /**
+     * Makes {@code count} grants at once for load tests: {@code {"series": "x", "count": 100,
+     * "storePrefix": "bench"}}. Answers each store's tokens: sandbox tokens, for seeding a bridge.
+     */
+    public List<Map<String, Object>> seed(String body) throws java.io.IOException {
+        Map<?, ?> req = JSON.readValue(body, Map.class);
+        String series = series(String.valueOf(req.get("series")));
+        int count = ((Number) req.get("count")).intValue();
+        String prefix = req.get("storePrefix") == null ? "seed" : req.get("storePrefix").toString();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Grant grant = new Grant(series, prefix + "-" + i, "k".equals(series) ? "orders-api" : null);
+            synchronized (grant) {
+                issueAccess(grant);
+                issueRefresh(grant);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("store", grant.store);
+            m.put("tenant", "x".equals(series) ? grant.store : tenantId(series, grant.store));
+            m.put("accessToken", grant.accessToken);
+            m.put("refreshToken", grant.refreshToken);
+            m.put("expiresIn", accessTokenLifetimeSeconds);
+            out.add(m);
+        }
+        return out;
     }
 
     private String authenticateClient(String series, Message in, Map<String, String> form) {
@@ -258,6 +377,10 @@ public class Sandbox {
 
     private String refresh(Message in, String series, Map<String, String> form) {
         refreshCalls.incrementAndGet();
+        refreshCallTimes.addLast(System.currentTimeMillis());
+        while (refreshCallTimes.size() > 5000) {
+            refreshCallTimes.pollFirst();
+        }
         String token = form.get("refresh_token");
         Grant grant = token == null ? null : grantsByRefreshToken.get(token);
         if (grant == null || !grant.series.equals(series)) {
@@ -410,6 +533,9 @@ public class Sandbox {
         m.put("refreshCalls", refreshCalls.get());
         m.put("revokedRefreshTokenUses", revokedRefreshUses.get());
         m.put("liveGrants", grantsByAccessToken.size());
+        m.put("pendingFaults", faults.size());
+        m.put("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds);
+        m.put("refreshCallTimes", new ArrayList<>(refreshCallTimes));
         return m;
     }
 

@@ -184,6 +184,71 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
                 + " FROM connection ORDER BY id").toString();
     }
 
+    // ------------------------------------------------------------------ refresh helpers
+
+    protected String connectionId(String profile, String store) {
+        String tenant = profile.startsWith("x") ? store : io.lsbridge.sandbox.Sandbox.tenantId(profile.substring(0, 1), store);
+        return (String) connection(profile, tenant).get("id");
+    }
+
+    protected Map<String, Object> view(String id) {
+        HttpResponse<String> r = Browser.call("GET", base() + "/connections/" + id, apiKey, null);
+        assertEquals(200, r.statusCode(), r::body);
+        return parse(r.body(), new TypeReference<>() { });
+    }
+
+    /** Makes a connection's access token due now, as if it were about to expire. */
+    protected void makeDue(String id) {
+        assertEquals(1, execute("UPDATE connection SET access_expires_at = CURRENT_TIMESTAMP WHERE id = ?", id));
+    }
+
+    protected long stat(String name) {
+        return ((Number) sandboxStats().get(name)).longValue();
+    }
+
+    protected HttpResponse<String> sandboxAdmin(String path, String json) {
+        return Browser.call("POST", base() + "/sandbox/admin/" + path, null, json);
+    }
+
+    /** Polls until the condition holds; fails after the timeout with the message. */
+    protected static void await(String what, long timeoutMillis, java.util.function.BooleanSupplier condition) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** The connection's current access token, decrypted by the bridge's own store. */
+    protected String accessToken(String id) {
+        return context.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class).accessToken(id);
+    }
+
+    /** Whether the sandbox accepts this token at the series' account lookup (or X's products). */
+    protected int sandboxApiStatus(String series, String store, String token) {
+        String path = switch (series) {
+            case "x" -> "/x/" + store + "/2.0/products";
+            case "r" -> "/r/API/V3/Account.json";
+            case "o" -> "/o/v1/companies/me.json";
+            case "l" -> "/l/resto/rest/core/company";
+            default -> "/k/f/data/businesses";
+        };
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + "/sandbox/api" + path))
+                .header("Authorization", "Bearer " + token).GET().build();
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

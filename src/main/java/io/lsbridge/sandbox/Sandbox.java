@@ -202,6 +202,14 @@ public class Sandbox {
         String series = series(in.getHeader("series", String.class));
         tokenCalls.incrementAndGet();
         Map<String, String> form = formOf(in);
+        if ("refresh_token".equals(form.get("grant_type"))) {
+            // counted on arrival, faults included
+            refreshCalls.incrementAndGet();
+            refreshCallTimes.addLast(System.currentTimeMillis());
+            while (refreshCallTimes.size() > 5000) {
+                refreshCallTimes.pollFirst();
+            }
+        }
         Fault fault = nextFault(series);
         if (fault != null && !"lose".equals(fault.mode())) {
             return playFault(in, series, fault);
@@ -376,11 +384,6 @@ public class Sandbox {
     }
 
     private String refresh(Message in, String series, Map<String, String> form) {
-        refreshCalls.incrementAndGet();
-        refreshCallTimes.addLast(System.currentTimeMillis());
-        while (refreshCallTimes.size() > 5000) {
-            refreshCallTimes.pollFirst();
-        }
         String token = form.get("refresh_token");
         Grant grant = token == null ? null : grantsByRefreshToken.get(token);
         if (grant == null || !grant.series.equals(series)) {
@@ -483,7 +486,18 @@ public class Sandbox {
             return json(in, 401, Map.of("error", "invalid_token", "message", "missing, expired or revoked access token"));
         }
         String tenant = tenantId(series, grant.store);
+        if ("x".equals(series)) {
+            // X-Series: each store has its own API host, /api/x/{domain_prefix}/... here
+            if (!rest.startsWith("/" + grant.store + "/")) {
+                return json(in, 401, Map.of("error", "invalid_token", "message", "token belongs to another store"));
+            }
+            rest = "/{store}" + rest.substring(grant.store.length() + 1);
+        }
         switch (series + " " + rest) {
+            case "x /{store}/2.0/products":
+                return json(in, 200, Map.of("data", List.of(
+                        Map.of("id", "p-1", "name", "Sandbox coffee", "sku", "COF-1"),
+                        Map.of("id", "p-2", "name", "Sandbox tea", "sku", "TEA-1"))));
             case "r /API/V3/Account.json":
                 return json(in, 200, Map.of("@attributes", Map.of("count", "1"),
                         "Account", Map.of("accountID", tenant, "name", displayName(grant.store))));

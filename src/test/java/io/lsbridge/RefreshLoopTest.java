@@ -1,0 +1,64 @@
+package io.lsbridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * With short-lived sandbox access tokens, the Quartz loop keeps a connection of every series
+ * ACTIVE: its refresh count grows, its token keeps working, and no revoked refresh token is
+ * ever used. (The same with 30-second tokens over 5 minutes: see the README's demo.)
+ */
+class RefreshLoopTest extends BridgeTestSupport {
+    static final int LIFETIME = 6;
+
+    @Override
+    protected Properties extraProperties() {
+        Properties p = new Properties();
+        p.setProperty("bridge.sandbox.access-token-lifetime-seconds", Integer.toString(LIFETIME));
+        p.setProperty("bridge.refresh.interval-ms", "500");
+        for (String profile : List.of("x-series", "r-series", "o-series", "l-series", "k-series")) {
+            p.setProperty("bridge.profile." + profile + ".refresh-margin-seconds", "3");
+        }
+        return p;
+    }
+
+    @Test
+    void everySeriesStaysActiveWhileTheLoopRefreshes() throws Exception {
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (String profile : List.of("x-series", "r-series", "o-series", "l-series", "k-series")) {
+            assertEquals(200, connectStore(profile, "loop-shop").statusCode());
+            ids.put(profile, connectionId(profile, "loop-shop"));
+        }
+        long runFor = 40_000;
+        long start = System.currentTimeMillis();
+        Map<String, Integer> lastCount = new LinkedHashMap<>();
+        ids.keySet().forEach(p -> lastCount.put(p, 0));
+        while (System.currentTimeMillis() - start < runFor) {
+            Thread.sleep(5000);
+            for (var e : ids.entrySet()) {
+                Map<String, Object> v = view(e.getValue());
+                assertEquals("ACTIVE", v.get("status"), () -> e.getKey() + " " + v);
+                int count = ((Number) v.get("refreshCount")).intValue();
+                assertTrue(count >= lastCount.get(e.getKey()), "refresh count never goes back");
+                lastCount.put(e.getKey(), count);
+                // the stored token works at the sandbox at every sample
+                String series = e.getKey().substring(0, 1);
+                assertEquals(200, sandboxApiStatus(series, "loop-shop", accessToken(e.getValue())),
+                        e.getKey() + " token rejected");
+            }
+        }
+        // 40 s of 6 s tokens refreshed at 3 s before expiry: about 13 refreshes each; demand at least 5
+        for (var e : lastCount.entrySet()) {
+            assertTrue(e.getValue() >= 5, e.getKey() + " refreshed only " + e.getValue() + " times");
+        }
+        assertEquals(0, stat("revokedRefreshTokenUses"), "no revoked refresh token was ever used");
+        System.out.println("Refresh counts after " + runFor / 1000 + " s of " + LIFETIME + " s tokens: " + lastCount);
+    }
+}

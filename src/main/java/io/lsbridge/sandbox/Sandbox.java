@@ -39,6 +39,8 @@ public class Sandbox {
     private String clientSecret = "sandbox-secret";
     private String defaultStore = "demo-store";
     private int accessTokenLifetimeSeconds = 3600;
+    /** Extra time a refresh answer takes after the tokens were rotated (a slow provider). */
+    private volatile long refreshLatencyMillis;
     private final Map<String, Integer> codeLifetimeSeconds = new ConcurrentHashMap<>(
             Map.of("x", 600, "r", 60, "o", 300, "l", 30, "k", 300));
 
@@ -230,6 +232,9 @@ public class Sandbox {
             sleep(fault.hangMillis());
             throw new IllegalStateException("sandbox dropped the token response on purpose");
         }
+        if (refreshLatencyMillis > 0 && "refresh_token".equals(form.get("grant_type"))) {
+            sleep(refreshLatencyMillis);
+        }
         if ("x".equals(series)) {
             in.setHeader("X-RateLimit-Limit", "1000");
             in.setHeader("X-RateLimit-Remaining", "999");
@@ -299,13 +304,19 @@ public class Sandbox {
         return Map.of("pendingFaults", 0);
     }
 
-    /** {@code {"accessTokenLifetimeSeconds": 30}}: applies to tokens issued from now on. */
+    /**
+     * {@code {"accessTokenLifetimeSeconds": 30, "refreshLatencyMillis": 0}}: token lifetime for
+     * tokens issued from now on, and a delay added to refresh answers after rotation.
+     */
     public Map<String, Object> settings(String body) throws java.io.IOException {
         Map<?, ?> req = JSON.readValue(body, Map.class);
         if (req.get("accessTokenLifetimeSeconds") != null) {
             accessTokenLifetimeSeconds = ((Number) req.get("accessTokenLifetimeSeconds")).intValue();
         }
-        return Map.of("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds);
+        if (req.get("refreshLatencyMillis") != null) {
+            refreshLatencyMillis = ((Number) req.get("refreshLatencyMillis")).longValue();
+        }
+        return Map.of("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds, "refreshLatencyMillis", refreshLatencyMillis);
     }
 
     /**

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmark of the Quartz refresh loop (not part of `mvn test`): boots the bridge in-process in
+# sandbox mode, seeds N connections (default 10000) across the five series, all due at once, and
+# reports refreshes/s and how many access tokens expired before their refresh.
+#   bench/refresh-bench.sh [connections] [bridge.property=value ...]
+# Exit status 0 when the targets are met (0 expired, >= 200 refreshes/s), 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
+exec java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/test.classpath)" io.lsbridge.bench.RefreshBenchmark "$@"

@@ -1,0 +1,398 @@
+package io.lsbridge.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.lsbridge.ConnectionStore;
+import io.lsbridge.InProcessBridge;
+
+import org.apache.camel.CamelContext;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+
+/**
+ * Benchmark (not a test) of the Quartz refresh loop: boots the bridge in-process in sandbox mode,
+ * seeds N sandbox connections whose access tokens expire 5 to 120 s after the loop starts (all of
+ * them inside the 300 s refresh margin, so everything is due at once), and measures how fast the
+ * loop refreshes them and whether any token expired first.
+ *
+ * <p>Run it with {@code bench/refresh-bench.sh [connections] [property=value ...]}; extra
+ * {@code property=value} arguments override bridge properties (e.g. {@code bridge.db.pool-size=20}).
+ * Exit status 0 when the targets are met (0 expired, >= 200 refreshes/s, no NEEDS_REAUTH, no
+ * revoked refresh-token use at the sandbox), 1 otherwise.
+ */
+public final class RefreshBenchmark {
+    static final double TARGET_RATE = 200.0;
+    static final long CAP_MILLIS = 5 * 60_000L;
+    static final long PROGRESS_MILLIS = 5_000L;
+    static final String[][] SERIES = {
+            {"x", "x-series"}, {"r", "r-series"}, {"o", "o-series"}, {"l", "l-series"}, {"k", "k-series"}};
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private RefreshBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = 10_000;
+        Properties extra = new Properties();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                extra.setProperty(a.substring(0, eq), a.substring(eq + 1));
+            } else {
+                n = Integer.parseInt(a);
+            }
+        }
+        if (n < SERIES.length) {
+            throw new IllegalArgumentException("need at least " + SERIES.length + " connections");
+        }
+        Files.createDirectories(Path.of("target/bench-db"));
+        Files.createDirectories(Path.of("target/bench-logs"));
+        String runId = UUID.randomUUID().toString();
+        Path logFile = Path.of("target/bench-logs/refresh-bench-" + runId + ".log");
+        configureLogging(logFile);   // before anything logs: the bridge's log goes to a file, WARN+ also to the console
+        System.exit(run(n, extra, runId, logFile));
+    }
+
+    private static int run(int n, Properties extra, String runId, Path logFile) throws Exception {
+        String dir = "target/bench-db/" + runId;
+        Files.createDirectories(Path.of(dir));
+        Properties p = new Properties();
+        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + dir + "/bridge;AUTO_SERVER=TRUE");
+        p.setProperty("bridge.encryption.sandbox-key-file", dir + "/sandbox-encryption.key");
+        p.setProperty("bridge.api-key", "bench-key-" + UUID.randomUUID());
+        p.setProperty("bridge.refresh.interval-ms", "1000");
+        p.setProperty("bridge.refresh.batch-size", "1000");
+        p.putAll(extra);
+        int port = freePort();
+        int cores = Runtime.getRuntime().availableProcessors();
+
+        InProcessBridge bridge = new InProcessBridge(port, p);
+        try {
+            CamelContext ctx = bridge.context();
+            String parallelism = ctx.resolvePropertyPlaceholders("{{bridge.refresh.parallelism}}");
+            String poolSize = ctx.resolvePropertyPlaceholders("{{bridge.db.pool-size}}");
+            System.out.printf(Locale.ROOT, "bridge up on port %d: db %s, refresh interval %s ms, batch %s, parallelism %s,"
+                            + " db pool %s, %d cores; log %s%n", port, dir, ctx.resolvePropertyPlaceholders(
+                            "{{bridge.refresh.interval-ms}}"), ctx.resolvePropertyPlaceholders("{{bridge.refresh.batch-size}}"),
+                    parallelism, poolSize, cores, logFile);
+            if (!extra.isEmpty()) {
+                System.out.println("overrides: " + new TreeMap<>(extra));
+            }
+            ConnectionStore store = ctx.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
+            DataSource ds = ctx.getRegistry().lookupByNameAndType("bridgeDataSource", DataSource.class);
+
+            // ---------------------------------------------------------------- seed (loop held)
+            // The loop is suspended while seeding so that every expiry is measured from the moment it resumes.
+            ctx.getRouteController().suspendRoute("refresh-loop");
+            List<Seed> seeds = fetchSeeds(bridge.base(), n, runId);
+            long seedStart = System.currentTimeMillis();
+            // head start: expiries are "loop start + 5..120 s"; the loop starts when seeding ends, at go at the latest
+            long go = seedStart + Math.max(5_000L, n * 2L);
+            Map<String, Instant> seededExpiry = seed(store, seeds, go);
+            long seedEnd = System.currentTimeMillis();
+            System.out.printf(Locale.ROOT, "seeded %d connections in %.1f s (%.0f/s)%n", seededExpiry.size(),
+                    (seedEnd - seedStart) / 1000.0, seededExpiry.size() * 1000.0 / Math.max(1, seedEnd - seedStart));
+            if (seedEnd > go) {
+                System.out.printf(Locale.ROOT, "WARNING: seeding overran its head start by %.1f s: the earliest expiries"
+                        + " are closer than 5 s%n", (seedEnd - go) / 1000.0);
+            }
+            while (System.currentTimeMillis() < go) {
+                Thread.sleep(Math.min(200, go - System.currentTimeMillis()));
+            }
+            long loopStart = System.currentTimeMillis();
+            ctx.getRouteController().resumeRoute("refresh-loop");
+            System.out.println("refresh loop resumed; every connection is due (expiries over now+5..now+120 s)");
+
+            // ---------------------------------------------------------------- watch
+            long lastPrint = loopStart;
+            int lastCount = 0;
+            int refreshed = 0;
+            int reauth = 0;
+            while (true) {
+                Thread.sleep(250);
+                long now = System.currentTimeMillis();
+                refreshed = count(ds, "SELECT COUNT(*) FROM connection WHERE last_refresh_at IS NOT NULL");
+                reauth = count(ds, "SELECT COUNT(*) FROM connection WHERE status <> 'ACTIVE'");
+                boolean done = refreshed + reauth >= seededExpiry.size();
+                boolean capped = now - loopStart >= CAP_MILLIS;
+                if (now - lastPrint >= PROGRESS_MILLIS || done || capped) {
+                    System.out.printf(Locale.ROOT, "  t=%5.1f s  refreshed %6d/%d  (%.0f/s last %.0f s, %.0f/s overall)"
+                                    + "  leased %d  not ACTIVE %d%n", (now - loopStart) / 1000.0, refreshed, seededExpiry.size(),
+                            (refreshed - lastCount) * 1000.0 / Math.max(1, now - lastPrint), (now - lastPrint) / 1000.0,
+                            refreshed * 1000.0 / Math.max(1, now - loopStart),
+                            count(ds, "SELECT COUNT(*) FROM connection WHERE lease_until IS NOT NULL"), reauth);
+                    lastPrint = now;
+                    lastCount = refreshed;
+                }
+                if (done || capped) {
+                    if (capped && !done) {
+                        System.out.println("gave up after the 5-minute cap");
+                    }
+                    break;
+                }
+            }
+            Thread.sleep(500);   // let in-flight commits land
+
+            // ---------------------------------------------------------------- measure
+            Instant checkedAt = Instant.now();
+            Map<String, Instant> lastRefresh = new ConcurrentHashMap<>();
+            Map<String, Integer> byStatus = new TreeMap<>();
+            Map<String, Integer> refreshCounts = new TreeMap<>();
+            Instant first = null;
+            Instant last = null;
+            try (Connection c = ds.getConnection();
+                 PreparedStatement ps = c.prepareStatement("SELECT id, status, last_refresh_at, refresh_count FROM connection");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byStatus.merge(rs.getString(2), 1, Integer::sum);
+                    refreshCounts.merge("refresh_count=" + rs.getInt(4), 1, Integer::sum);
+                    OffsetDateTime t = rs.getObject(3, OffsetDateTime.class);
+                    if (t != null) {
+                        Instant i = t.toInstant();
+                        lastRefresh.put(rs.getString(1), i);
+                        first = first == null || i.isBefore(first) ? i : first;
+                        last = last == null || i.isAfter(last) ? i : last;
+                    }
+                }
+            }
+            Map<String, Integer> events = new TreeMap<>();
+            try (Connection c = ds.getConnection();
+                 PreparedStatement ps = c.prepareStatement("SELECT event_type, COUNT(*) FROM connection_event GROUP BY event_type");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    events.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            int expired = 0;
+            int expiredUnrefreshed = 0;
+            long worstLateMs = 0;
+            long minSlackMs = Long.MAX_VALUE;
+            for (Map.Entry<String, Instant> e : seededExpiry.entrySet()) {
+                Instant r = lastRefresh.get(e.getKey());
+                if (r == null) {
+                    if (e.getValue().isBefore(checkedAt)) {
+                        expired++;
+                        expiredUnrefreshed++;
+                    }
+                    continue;
+                }
+                long slack = e.getValue().toEpochMilli() - r.toEpochMilli();
+                minSlackMs = Math.min(minSlackMs, slack);
+                if (slack < 0) {
+                    expired++;
+                    worstLateMs = Math.max(worstLateMs, -slack);
+                }
+            }
+            int done = lastRefresh.size();
+            double spanS = first == null ? 0 : Math.max(0.001, (last.toEpochMilli() - first.toEpochMilli()) / 1000.0);
+            double rate = first == null ? 0 : done / spanS;
+            double wallS = last == null ? 0 : (last.toEpochMilli() - loopStart) / 1000.0;
+            Map<String, Object> stats = getJson(bridge.base() + "/sandbox/admin/stats");
+            long revoked = ((Number) stats.get("revokedRefreshTokenUses")).longValue();
+            long refreshCalls = ((Number) stats.get("refreshCalls")).longValue();
+            int notActive = seededExpiry.size() - byStatus.getOrDefault("ACTIVE", 0);
+            int needsReauth = byStatus.getOrDefault("NEEDS_REAUTH", 0);
+            long[] logCounts = logCounts(logFile);
+
+            boolean met = expired == 0 && rate >= TARGET_RATE && done == seededExpiry.size() && revoked == 0 && notActive == 0;
+            System.out.println();
+            System.out.printf(Locale.ROOT, "refresh benchmark: %d connections (%d series), parallelism %s, %d cores%n",
+                    seededExpiry.size(), SERIES.length, parallelism, cores);
+            System.out.printf(Locale.ROOT, "refreshed: %d in %.1f s -> %.0f refreshes/s (first to last refresh; %.1f s"
+                    + " from loop start -> %.0f/s)%n", done, spanS, rate, wallS, wallS > 0 ? done / wallS : 0.0);
+            System.out.printf(Locale.ROOT, "expired before refresh: %d%s%n", expired, expired == 0
+                    ? String.format(Locale.ROOT, " (tightest: refreshed %.1f s before expiry)", minSlackMs / 1000.0)
+                    : String.format(Locale.ROOT, " (%d never refreshed; worst %.1f s late)", expiredUnrefreshed, worstLateMs / 1000.0));
+            System.out.printf(Locale.ROOT, "revoked refresh-token uses at sandbox: %d; NEEDS_REAUTH: %d%n", revoked, needsReauth);
+            System.out.printf(Locale.ROOT, "details: status %s; %s; events %s; sandbox refresh calls %d; log %d ERROR,"
+                    + " %d WARN, %d exception lines%n", byStatus, refreshCounts, events, refreshCalls, logCounts[0],
+                    logCounts[1], logCounts[2]);
+            System.out.printf(Locale.ROOT, "target: 0 expired, >= %.0f refreshes/s -> %s%n", TARGET_RATE, met ? "MET" : "NOT MET");
+            return met ? 0 : 1;
+        } finally {
+            bridge.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ seeding
+
+    record Seed(String profile, String tenant, String accessToken, String refreshToken) {
+    }
+
+    /** Sandbox grants for n stores split across the five series; a duplicate tenant id is skipped. */
+    private static List<Seed> fetchSeeds(String base, int n, String runId) throws Exception {
+        List<Seed> out = new ArrayList<>();
+        String prefix = "bench-" + runId.substring(0, 8);
+        for (int s = 0; s < SERIES.length; s++) {
+            int want = n / SERIES.length + (s < n % SERIES.length ? 1 : 0);
+            // tenant ids of R/O/L/K are a hash mod 900000: ask for a few extra and drop collisions
+            int ask = want + 20 + want / 50;
+            List<Map<String, Object>> grants = JSON.readValue(post(base + "/sandbox/admin/seed", JSON.writeValueAsString(
+                    Map.of("series", SERIES[s][0], "count", ask, "storePrefix", prefix + "-" + SERIES[s][0]))),
+                    new TypeReference<>() { });
+            Set<String> tenants = new HashSet<>();
+            int taken = 0;
+            for (Map<String, Object> g : grants) {
+                if (taken == want) {
+                    break;
+                }
+                String tenant = String.valueOf(g.get("tenant"));
+                if (tenants.add(tenant)) {
+                    out.add(new Seed(SERIES[s][1], tenant, (String) g.get("accessToken"), (String) g.get("refreshToken")));
+                    taken++;
+                }
+            }
+            if (taken < want) {
+                throw new IllegalStateException("sandbox gave only " + taken + " distinct " + SERIES[s][1] + " tenants");
+            }
+        }
+        return out;
+    }
+
+    /** Inserts the connections with the bridge's own store, a few threads at once; id -> seeded expiry. */
+    private static Map<String, Instant> seed(ConnectionStore store, List<Seed> seeds, long goMillis) throws Exception {
+        Map<String, Instant> expiry = new ConcurrentHashMap<>();
+        AtomicInteger done = new AtomicInteger();
+        int threads = Integer.getInteger("bench.seedThreads", 4);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            int chunk = (seeds.size() + threads - 1) / threads;
+            for (int t = 0; t < threads; t++) {
+                List<Seed> part = seeds.subList(Math.min(seeds.size(), t * chunk), Math.min(seeds.size(), (t + 1) * chunk));
+                futures.add(pool.submit(() -> {
+                    for (Seed s : part) {
+                        Instant at = Instant.ofEpochMilli(goMillis + ThreadLocalRandom.current().nextLong(5_000, 120_001));
+                        ConnectionStore.Saved saved = store.saveAuthorizedConnection(s.profile(), s.tenant(), null,
+                                new ConnectionStore.Tokens(s.accessToken(), s.refreshToken(), at, null, null), "OAUTH");
+                        if (!saved.created()) {
+                            throw new IllegalStateException("tenant seeded twice: " + s.profile() + " " + s.tenant());
+                        }
+                        expiry.put(saved.id(), at);
+                        int k = done.incrementAndGet();
+                        if (k % 1000 == 0 || k == seeds.size()) {
+                            System.out.printf(Locale.ROOT, "  seeding: %d/%d%n", k, seeds.size());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return expiry;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static int count(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static String post(String url, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("POST " + url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    private static Map<String, Object> getJson(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + url + " answered " + r.statusCode());
+        }
+        return JSON.readValue(r.body(), new TypeReference<>() { });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** ERROR lines, WARN lines and exception lines in the bridge log. */
+    private static long[] logCounts(Path logFile) throws IOException {
+        long[] c = new long[3];
+        if (!Files.exists(logFile)) {
+            return c;
+        }
+        try (Stream<String> lines = Files.lines(logFile)) {
+            lines.forEach(l -> {
+                if (l.contains(" ERROR ")) {
+                    c[0]++;
+                } else if (l.contains(" WARN ")) {
+                    c[1]++;
+                }
+                if (l.matches("^(Caused by: )?[a-zA-Z_$.]+(Exception|Error)\\b.*")) {
+                    c[2]++;
+                }
+            });
+        }
+        return c;
+    }
+
+    /** The bridge's log (INFO) to a file; WARN and above also on the console. Replaces the tests' log4j2.properties. */
+    private static void configureLogging(Path logFile) {
+        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
+        b.setStatusLevel(Level.ERROR);
+        b.add(b.newAppender("console", "Console").add(b.newLayout("PatternLayout")
+                .addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n")));
+        b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
+                .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
+        b.add(b.newLogger("h2database", Level.WARN));
+        b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
+                .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
+        Configurator.initialize(b.build());
+        System.out.println("bench started " + DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC)));
+    }
+}

@@ -276,6 +276,10 @@ public class ConnectionStore {
         return queryOne("SELECT failure_count FROM connection WHERE id = ?", rs -> rs.getInt(1), id).orElse(0);
     }
 
+    public String tenant(String id) {
+        return queryOne("SELECT tenant_key FROM connection WHERE id = ?", rs -> rs.getString(1), id).orElse(null);
+    }
+
     /** The operator's view of a connection: never a token. */
     public List<Map<String, Object>> listConnections() {
         return queryList("SELECT * FROM connection ORDER BY created_at, id", ConnectionStore::view);

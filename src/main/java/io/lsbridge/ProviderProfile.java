@@ -30,9 +30,19 @@ public record ProviderProfile(
         int refreshMarginSeconds,
         int refreshIdleDays,
         boolean refreshSendsScope,
-        boolean acceptJson) {
+        boolean acceptJson,
+        RateModel rate) {
 
     public enum ClientAuth { FORM, BASIC }
+
+    /**
+     * How fast the bridge may call this API per connection. {@code kind}: {@code window} (at most
+     * {@code limit} requests per window, X-Series), {@code leaky-bucket} (R-Series: a bucket of
+     * {@code bucketSize} units draining {@code dripPerSecond}, GET costing 1 and writes
+     * {@code writeCost}), {@code per-second} ({@code limit} requests a second), or {@code none}.
+     */
+    public record RateModel(String kind, int limit, int bucketSize, double dripPerSecond, int writeCost) {
+    }
 
     /** Usable when both client id and client secret are known. */
     public boolean usable() {

@@ -195,7 +195,22 @@ public class ProviderProfiles implements CamelContextAware {
                 integer(k + "refresh-margin-seconds", 300),
                 integer(k + "refresh-idle-days", 0),
                 bool(k + "refresh-sends-scope", false),
-                bool(k + "accept-json", true));
+                bool(k + "accept-json", true),
+                rateModel(k));
+    }
+
+    private ProviderProfile.RateModel rateModel(String k) {
+        String kind = prop(k + "rate-model").orElse("none");
+        return switch (kind) {
+            // X-Series: 300 x registers + 50 requests per window (5 minutes)
+            case "window" -> new ProviderProfile.RateModel(kind, prop(k + "rate-window-requests").map(Integer::parseInt)
+                    .orElse(300 * integer(k + "rate-registers", 1) + 50), 0, 0, 0);
+            case "leaky-bucket" -> new ProviderProfile.RateModel(kind, 0, integer(k + "rate-bucket-size", 90),
+                    Double.parseDouble(prop(k + "rate-drip-per-second").orElse("1")), integer(k + "rate-write-cost", 10));
+            case "per-second" -> new ProviderProfile.RateModel(kind, integer(k + "rate-per-second", 5), 0, 0, 0);
+            case "none" -> new ProviderProfile.RateModel(kind, 0, 0, 0, 0);
+            default -> throw new IllegalStateException(k + "rate-model must be window, leaky-bucket, per-second or none");
+        };
     }
 
     private String required(String prefix, String key) {

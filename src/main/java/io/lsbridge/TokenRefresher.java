@@ -49,7 +49,7 @@ public class TokenRefresher implements CamelContextAware {
         NOT_REFRESHABLE
     }
 
-    enum Mode { DUE, FORCE, EXPIRED }
+    enum Mode { DUE, FORCE, EXPIRED, REJECTED }
 
     private CamelContext camelContext;
     private volatile ProducerTemplate template;
@@ -69,9 +69,11 @@ public class TokenRefresher implements CamelContextAware {
 
     // ------------------------------------------------------------------ entry points
 
-    /** The Quartz loop's list of connections to refresh now. */
-    public List<String> dueConnections() {
-        return store.dueForRefresh(profiles.list(), batchSize);
+    /** The Quartz loop's next batch of connections to refresh; a full batch means more may be waiting. */
+    public List<String> dueConnections(Exchange exchange) {
+        List<String> due = store.dueForRefresh(profiles.list(), batchSize);
+        exchange.setProperty("moreDue", due.size() >= batchSize);
+        return due;
     }
 
     /** The loop, for one connection. */
@@ -143,6 +145,29 @@ public class TokenRefresher implements CamelContextAware {
             }
         }
         throw new BridgeException(503, "token_unavailable", "The access token is being renewed elsewhere; try again shortly.");
+    }
+
+    /**
+     * The upstream refused {@code rejected} (401): refresh once, unless the stored token has
+     * already changed (another caller refreshed meanwhile). Returns the token to retry with.
+     */
+    public String replaceRejected(String id, String rejected) {
+        String current = store.accessToken(id);
+        if (current != null && !current.equals(rejected)) {
+            return current;
+        }
+        Outcome o = run(id, Mode.REJECTED);
+        return switch (o) {
+            case REFRESHED, NOT_YET, FRESH -> store.accessToken(id);
+            case LEASED_ELSEWHERE -> {
+                waitForLease(id);
+                yield store.accessToken(id);
+            }
+            case NEEDS_REAUTH -> throw new BridgeException(409, "needs_reauthorization",
+                    "The store's authorization ended; it must connect again.");
+            default -> throw new BridgeException(503, "token_unavailable",
+                    "Lightspeed refused the access token and a new one could not be had yet (" + o + ").");
+        };
     }
 
     private void waitForLease(String id) {
@@ -218,6 +243,8 @@ public class TokenRefresher implements CamelContextAware {
                     ConnectionStore.ts(now.minusSeconds(minIntervalSeconds)));
             case EXPIRED -> store.acquireLease(id, owner, leaseSeconds, "access_expires_at <= ?",
                     ConnectionStore.ts(now.plusSeconds(expirySkewSeconds)));
+            // the upstream refused the token: refresh whatever its expiry says
+            case REJECTED -> store.acquireLease(id, owner, leaseSeconds, null);
         };
         if (leased.isEmpty()) {
             ConnectionStore.RowState again = store.rowState(id).orElse(null);

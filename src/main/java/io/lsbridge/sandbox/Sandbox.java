@@ -39,6 +39,18 @@ public class Sandbox {
     private String clientSecret = "sandbox-secret";
     private String defaultStore = "demo-store";
     private int accessTokenLifetimeSeconds = 3600;
+    /** API rate limits as each series enforces them (X window, R leaky bucket, O/L/K per second). */
+    private volatile int xWindowRequests = 350;
+    private volatile int xWindowSeconds = 300;
+    private volatile double rBucketSize = 90;
+    private volatile double rDripPerSecond = 1;
+    private volatile int requestsPerSecond = 5;
+    private final Map<String, long[]> windows = new ConcurrentHashMap<>();
+    private final Map<String, double[]> rBuckets = new ConcurrentHashMap<>();
+    final AtomicLong api429s = new AtomicLong();
+    /** The latest API requests as received (method, path, headers), for tests. */
+    private final java.util.Deque<Map<String, Object>> apiRequests = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final AtomicLong apiRequestCount = new AtomicLong();
     /** Extra time a refresh answer takes after the tokens were rotated (a slow provider). */
     private volatile long refreshLatencyMillis;
     private final Map<String, Integer> codeLifetimeSeconds = new ConcurrentHashMap<>(
@@ -208,8 +220,8 @@ public class Sandbox {
             // counted on arrival, faults included
             refreshCalls.incrementAndGet();
             refreshCallTimes.addLast(System.currentTimeMillis());
-            while (refreshCallTimes.size() > 5000) {
-                refreshCallTimes.pollFirst();
+            if (refreshCalls.get() > 5000) {
+                refreshCallTimes.pollFirst();   // keep about the latest 5000 (size() would walk the deque)
             }
         }
         Fault fault = nextFault(series);
@@ -316,7 +328,34 @@ public class Sandbox {
         if (req.get("refreshLatencyMillis") != null) {
             refreshLatencyMillis = ((Number) req.get("refreshLatencyMillis")).longValue();
         }
-        return Map.of("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds, "refreshLatencyMillis", refreshLatencyMillis);
+        if (req.get("xWindowRequests") != null) {
+            xWindowRequests = ((Number) req.get("xWindowRequests")).intValue();
+            windows.clear();
+        }
+        if (req.get("xWindowSeconds") != null) {
+            xWindowSeconds = ((Number) req.get("xWindowSeconds")).intValue();
+            windows.clear();
+        }
+        if (req.get("rBucketSize") != null) {
+            rBucketSize = ((Number) req.get("rBucketSize")).doubleValue();
+            rBuckets.clear();
+        }
+        if (req.get("rDripPerSecond") != null) {
+            rDripPerSecond = ((Number) req.get("rDripPerSecond")).doubleValue();
+            rBuckets.clear();
+        }
+        if (req.get("requestsPerSecond") != null) {
+            requestsPerSecond = ((Number) req.get("requestsPerSecond")).intValue();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds);
+        m.put("refreshLatencyMillis", refreshLatencyMillis);
+        m.put("xWindowRequests", xWindowRequests);
+        m.put("xWindowSeconds", xWindowSeconds);
+        m.put("rBucketSize", rBucketSize);
+        m.put("rDripPerSecond", rDripPerSecond);
+        m.put("requestsPerSecond", requestsPerSecond);
+        return m;
     }
 
     /**
@@ -489,20 +528,36 @@ public class Sandbox {
         Message in = exchange.getMessage();
         String series = series(in.getHeader("series", String.class));
         String path = in.getHeader(Exchange.HTTP_PATH, String.class);
-        String uri = in.getHeader(Exchange.HTTP_URI, String.class);
-        String rest = uri == null ? "" : uri.substring(uri.indexOf("/sandbox/api/" + series) + ("/sandbox/api/" + series).length());
+        String prefix = "/sandbox/api/" + series;
+        String rest = path == null || !path.contains(prefix) ? "" : path.substring(path.indexOf(prefix) + prefix.length());
+        record(in, series, rest);
         Grant grant = bearer(in, series);
         if (grant == null) {
             in.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
             return json(in, 401, Map.of("error", "invalid_token", "message", "missing, expired or revoked access token"));
         }
         String tenant = tenantId(series, grant.store);
+        String method = in.getHeader(Exchange.HTTP_METHOD, "GET", String.class);
+        String limited = rateLimit(in, series, "x".equals(series) ? grant.store : tenant, method);
+        if (limited != null) {
+            return limited;
+        }
         if ("x".equals(series)) {
             // X-Series: each store has its own API host, /api/x/{domain_prefix}/... here
             if (!rest.startsWith("/" + grant.store + "/")) {
                 return json(in, 401, Map.of("error", "invalid_token", "message", "token belongs to another store"));
             }
             rest = "/{store}" + rest.substring(grant.store.length() + 1);
+        }
+        if ("r".equals(series) && rest.equals("/API/V3/Account/" + tenant + "/Item.json")) {
+            if ("POST".equals(method)) {
+                return json(in, 200, Map.of("Item", Map.of("itemID", "1001", "description", "created by the sandbox")));
+            }
+            return json(in, 200, Map.of("@attributes", Map.of("count", "2"), "Item", List.of(
+                    Map.of("itemID", "1", "description", "Sandbox bike"), Map.of("itemID", "2", "description", "Sandbox helmet"))));
+        }
+        if ("o".equals(series) && rest.equals("/v1/companies/" + tenant + "/sites.json")) {
+            return json(in, 200, List.of(Map.of("id", 1, "name", displayName(grant.store) + " main site")));
         }
         switch (series + " " + rest) {
             case "x /{store}/2.0/products":
@@ -527,6 +582,108 @@ public class Sandbox {
             default:
                 return json(in, 404, Map.of("error", "not_found", "message", "no such sandbox resource: " + path));
         }
+    }
+
+    private void record(Message in, String series, String path) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("series", series);
+        r.put("method", in.getHeader(Exchange.HTTP_METHOD, String.class));
+        r.put("path", path);
+        r.put("query", in.getHeader(Exchange.HTTP_QUERY, String.class));
+        Map<String, Object> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        in.getHeaders().forEach((k, v) -> {
+            if (!k.startsWith("Camel") && !"series".equals(k) && !"*".equals(k)) {
+                headers.put(k, String.valueOf(v));
+            }
+        });
+        r.put("headers", headers);
+        apiRequests.addLast(r);
+        if (apiRequestCount.incrementAndGet() > 2000) {
+            apiRequests.pollFirst();
+        }
+    }
+
+    /** Each series' own limit and its own 429 answer; null when the request may pass. */
+    private String rateLimit(Message in, String series, String key, String method) {
+        long now = System.currentTimeMillis();
+        switch (series) {
+            case "x" -> {
+                long[] w = windows.computeIfAbsent("x:" + key, k -> new long[] {now, 0});
+                synchronized (w) {
+                    if (now - w[0] >= xWindowSeconds * 1000L) {
+                        w[0] = now;
+                        w[1] = 0;
+                    }
+                    if (++w[1] > xWindowRequests) {
+                        api429s.incrementAndGet();
+                        String body = json(in, 429, Map.of("error", "Too Many Requests",
+                                "message", "rate limit of " + xWindowRequests + " requests per " + xWindowSeconds + " s"));
+                        // X-Series: Retry-After is an HTTP date, not seconds
+                        in.setHeader("Retry-After", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                                java.time.ZonedDateTime.ofInstant(Instant.ofEpochMilli(w[0] + xWindowSeconds * 1000L)
+                                        .plusSeconds(1), java.time.ZoneOffset.UTC)));
+                        return body;
+                    }
+                }
+                return null;
+            }
+            case "r" -> {
+                double[] b = rBuckets.computeIfAbsent(key, k -> new double[] {0, now});
+                double cost = "GET".equals(method) || "HEAD".equals(method) ? 1 : 10;
+                synchronized (b) {
+                    b[0] = Math.max(0, b[0] - (now - b[1]) / 1000.0 * rDripPerSecond);
+                    b[1] = now;
+                    if (b[0] + cost > rBucketSize) {
+                        api429s.incrementAndGet();
+                        long wait = (long) Math.ceil((b[0] + cost - rBucketSize) / rDripPerSecond);
+                        String body = json(in, 429, Map.of("error", "Too Many Requests", "message", "bucket full"));
+                        in.setHeader("Retry-After", Long.toString(Math.max(1, wait)));
+                        bucketHeaders(in, b[0]);
+                        return body;
+                    }
+                    b[0] += cost;
+                    // the answer carries the level after this request
+                    in.setHeader("X-LS-API-Bucket-Level", formatLevel(b[0]) + "/" + formatLevel(rBucketSize));
+                    in.setHeader("X-LS-API-Drip-Rate", formatLevel(rDripPerSecond));
+                }
+                return null;
+            }
+            default -> {
+                long[] w = windows.computeIfAbsent(series + ":" + key, k -> new long[] {now, 0});
+                synchronized (w) {
+                    if (now - w[0] >= 1000) {
+                        w[0] = now;
+                        w[1] = 0;
+                    }
+                    if (++w[1] > requestsPerSecond) {
+                        api429s.incrementAndGet();
+                        String body = json(in, 429, Map.of("error", "rate_limited", "message", requestsPerSecond + " requests per second"));
+                        in.setHeader("Retry-After", "1");
+                        return body;
+                    }
+                }
+                return null;
+            }
+        }
+    }
+
+    private void bucketHeaders(Message in, double level) {
+        in.setHeader("X-LS-API-Bucket-Level", formatLevel(level) + "/" + formatLevel(rBucketSize));
+        in.setHeader("X-LS-API-Drip-Rate", formatLevel(rDripPerSecond));
+    }
+
+    private static String formatLevel(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /** The recorded API requests, oldest first. */
+    public List<Map<String, Object>> requests() {
+        return new ArrayList<>(apiRequests);
+    }
+
+    public Map<String, Object> clearRequests() {
+        apiRequests.clear();
+        return Map.of("cleared", true);
     }
 
     private Grant bearer(Message in, String series) {
@@ -559,6 +716,8 @@ public class Sandbox {
         m.put("revokedRefreshTokenUses", revokedRefreshUses.get());
         m.put("liveGrants", grantsByAccessToken.size());
         m.put("pendingFaults", faults.size());
+        m.put("apiRequests", apiRequestCount.get());
+        m.put("api429s", api429s.get());
         m.put("accessTokenLifetimeSeconds", accessTokenLifetimeSeconds);
         m.put("refreshCallTimes", new ArrayList<>(refreshCallTimes));
         return m;

@@ -151,4 +151,14 @@ class CallbackRejectionTest extends BridgeTestSupport {
         assertRejected(browser, mixed, 400, "invalid_grant", "another redirect address", false);
         assertEquals(calls + 1, tokenCalls(), "the code was tried exactly once, never retried");
     }
+
+    @Test
+    void aCodeIsExchangedOnceEvenWhenTheTokenEndpointAsksToRetry() {
+        Browser browser = new Browser();
+        String callback = decide(connect(browser, "r-series"), "grant", "shop-busy");
+        Browser.call("POST", base() + "/sandbox/admin/faults", null, "{\"mode\":\"429\",\"count\":1,\"series\":\"r\",\"retryAfterSeconds\":1}");
+        long calls = tokenCalls();
+        assertRejected(browser, callback, 503, "token_endpoint_busy", "the code was not retried", false);
+        assertEquals(calls + 1, tokenCalls(), "one call, no automatic retry");
+    }
 }

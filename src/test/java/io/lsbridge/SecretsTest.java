@@ -52,6 +52,17 @@ class SecretsTest extends BridgeTestSupport {
                 assertFalse(page.body().contains(s), "the result page shows no secret");
             }
         }
+        // the proxy and the refresh protocol run too, with their tokens collected below
+        for (Map<String, Object> c : connections()) {
+            String id = (String) c.get("id");
+            if ("x-series".equals(c.get("profile"))) {
+                assertEquals(200, Browser.call("GET", base() + "/api/" + id + "/2.0/products", apiKey, null).statusCode());
+            }
+            secrets.add(accessToken(id));
+            assertEquals(200, Browser.call("POST", base() + "/connections/" + id + "/refresh", apiKey, null).statusCode());
+        }
+        assertEquals(400, Browser.call("GET", base() + "/api/" + connections().get(0).get("id") + "/%2e%2e/x", apiKey, null)
+                .statusCode());
         assertEquals(201, Browser.call("POST", base() + "/connections", apiKey,
                 "{\"domain_prefix\":\"pt-shop\",\"token\":\"personal-token-value-123456\"}").statusCode());
         secrets.add("personal-token-value-123456");
@@ -80,7 +91,8 @@ class SecretsTest extends BridgeTestSupport {
         byte[] db = Files.readAllBytes(Path.of(dbFile + ".mv.db"));
         String dbUtf8 = new String(db, StandardCharsets.ISO_8859_1);
         String log1 = Files.readString(log, StandardCharsets.UTF_8).substring((int) logStart);
-        assertTrue(log1.contains("Connection ") && log1.contains("refused"), "the log did capture the flows");
+        assertTrue(log1.contains("Connection ") && log1.contains("refused") && log1.contains("api-http failed"),
+                "the log did capture the flows");
         for (String s : secrets) {
             assertFalse(dbUtf8.contains(s), "database file holds a secret in plain text");
             assertFalse(dbUtf8.contains(new String(s.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1)));

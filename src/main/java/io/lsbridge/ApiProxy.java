@@ -1,8 +1,6 @@
 package io.lsbridge;
 
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,30 +124,14 @@ public class ApiProxy {
 
     /** Rejects traversal (also percent-encoded, also twice), schemes, empty segments and odd characters. */
     static String safePath(String raw) {
-        String decoded = raw;
-        for (int i = 0; i < 3; i++) {
-            if (!SAFE_PATH.matcher(decoded).matches()) {
+        for (String path : RequestGuard.decodings(raw)) {
+            if (!SAFE_PATH.matcher(path).matches()) {
                 throw new BridgeException(400, "invalid_path", "The path holds characters that are not allowed.");
             }
-            String next;
-            try {
-                next = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new BridgeException(400, "invalid_path", "The path has a broken percent-encoding.");
-            }
-            for (String segment : next.split("/", -1)) {
-                if (segment.equals("..") || segment.equals(".")) {
-                    throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
-                }
-            }
-            if (next.contains("//") || next.contains("\\") || next.startsWith("/") || next.contains("://")
-                    || next.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+            RequestGuard.rejectDotSegmentsIn(path);
+            if (path.contains("//") || path.contains("\\") || path.startsWith("/") || path.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
                 throw new BridgeException(400, "invalid_path", "The path may not hold a scheme, '//' or a leading '/'.");
             }
-            if (next.equals(decoded)) {
-                break;
-            }
-            decoded = next;
         }
         return raw;
     }

@@ -2,6 +2,8 @@ package io.lsbridge;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -18,27 +20,41 @@ public class RequestGuard {
             return;
         }
         int q = rawUri.indexOf('?');
-        String path = q >= 0 ? rawUri.substring(0, q) : rawUri;
-        for (int i = 0; i < 3; i++) {
-            for (String segment : path.split("/", -1)) {
-                if (segment.equals("..") || segment.equals(".")) {
-                    throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
-                }
-            }
-            String decoded;
-            try {
-                decoded = URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new BridgeException(400, "invalid_path", "The path has a broken percent-encoding.");
-            }
-            if (decoded.equals(path)) {
-                return;
-            }
-            path = decoded;
+        for (String path : decodings(q >= 0 ? rawUri.substring(0, q) : rawUri)) {
+            rejectDotSegmentsIn(path);
         }
     }
 
+    /** The answer of the fallback route: nothing is served at this path. */
     public void notFound() {
         throw new BridgeException(404, "not_found", "Nothing is served at this path.");
+    }
+
+    static void rejectDotSegmentsIn(String path) {
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals("..") || segment.equals(".")) {
+                throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
+            }
+        }
+    }
+
+    /** The path as given and as percent-decoded once, twice and three times (double encoding is a classic trick). */
+    static List<String> decodings(String raw) {
+        List<String> out = new ArrayList<>(List.of(raw));
+        String current = raw;
+        for (int i = 0; i < 3; i++) {
+            String next;
+            try {
+                next = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new BridgeException(400, "invalid_path", "The path has a broken percent-encoding.");
+            }
+            if (next.equals(current)) {
+                break;
+            }
+            out.add(next);
+            current = next;
+        }
+        return out;
     }
 }

@@ -34,8 +34,8 @@ class ApiProxyTest extends BridgeTestSupport {
     @Override
     protected Properties extraProperties() {
         Properties p = new Properties();
-        // R-Series: a 90-unit bucket draining 20 units a second on both sides, so a burst takes seconds
-        p.setProperty("bridge.profile.r-series.rate-drip-per-second", "20");
+        // R-Series: a 90-unit bucket draining 40 units a second on both sides, so a burst takes seconds
+        p.setProperty("bridge.profile.r-series.rate-drip-per-second", "40");
         p.setProperty("bridge.api.max-wait-seconds", "30");
         return p;
     }
@@ -141,7 +141,7 @@ class ApiProxyTest extends BridgeTestSupport {
 
     @Test
     void anRSeriesBurstStaysInsideTheLeakyBucket() throws Exception {
-        sandboxAdmin("settings", "{\"rBucketSize\":90,\"rDripPerSecond\":20}");
+        sandboxAdmin("settings", "{\"rBucketSize\":90,\"rDripPerSecond\":40}");
         assertEquals(200, connectStore("r-series", "burst-shop").statusCode());
         String id = connectionId("r-series", "burst-shop");
         long rejected = stat("api429s");

@@ -150,8 +150,8 @@ class MultiNodeRefreshTest extends BridgeTestSupport {
 
     @Test
     void aNodeKilledMidRefreshLosesOnlyTheAnswersInFlight() throws Exception {
-        // tokens live a minute at the sandbox but are due now at the bridge; refresh answers take 300 ms
-        sandboxAdmin("settings", "{\"accessTokenLifetimeSeconds\":60,\"refreshLatencyMillis\":300}");
+        // tokens live 10 minutes at the sandbox but are due now at the bridge; refresh answers take 300 ms
+        sandboxAdmin("settings", "{\"accessTokenLifetimeSeconds\":600,\"refreshLatencyMillis\":300}");
         try (Shared shared = sharedDatabase()) {
             Map<String, String> ids = seed(shared, List.of("x-series", "r-series", "k-series"), 200, 1);
             long revoked = stat("revokedRefreshTokenUses");

@@ -62,6 +62,9 @@ public class Sandbox {
     final AtomicLong tokenCalls = new AtomicLong();
     final AtomicLong refreshCalls = new AtomicLong();
     final AtomicLong revokedRefreshUses = new AtomicLong();
+    private final AtomicLong issued = new AtomicLong();
+    /** Expiry of access tokens that were replaced but have not expired yet. */
+    private final Map<String, Instant> accessExpiry = new ConcurrentHashMap<>();
     /** Arrival times of the latest refresh calls, for tests that check when calls came. */
     private final java.util.Deque<Long> refreshCallTimes = new java.util.concurrent.ConcurrentLinkedDeque<>();
     /** Faults to play on the next token calls. */
@@ -459,7 +462,7 @@ public class Sandbox {
                 // R: an access token refreshed well before its expiry comes back unchanged
                 boolean early = "r".equals(series) && grant.accessExpiresAt.minusSeconds(accessTokenLifetimeSeconds / 2).isAfter(now);
                 if (!early) {
-                    grantsByAccessToken.remove(grant.accessToken);
+                    // the previous access token stays valid until it expires, as bearer tokens do
                     issueAccess(grant);
                 }
                 if (!"o".equals(series)) {
@@ -471,6 +474,15 @@ public class Sandbox {
     }
 
     private void issueAccess(Grant grant) {
+        if (issued.incrementAndGet() % 1000 == 0) {
+            Instant now = Instant.now();
+            accessExpiry.entrySet().removeIf(e -> e.getValue().isBefore(now));
+            grantsByAccessToken.keySet().removeIf(t -> !t.equals(grantsByAccessToken.get(t).accessToken)
+                    && !accessExpiry.containsKey(t));
+        }
+        if (grant.accessToken != null) {
+            accessExpiry.put(grant.accessToken, grant.accessExpiresAt);
+        }
         grant.accessToken = "sbx-at-" + grant.series + "-" + Secrets.randomToken(24);
         grant.accessExpiresAt = Instant.now().plusSeconds(accessTokenLifetimeSeconds);
         grantsByAccessToken.put(grant.accessToken, grant);
@@ -691,11 +703,13 @@ public class Sandbox {
         if (auth == null || !auth.startsWith("Bearer ")) {
             return null;
         }
-        Grant g = grantsByAccessToken.get(auth.substring(7).trim());
-        if (g == null || !g.series.equals(series) || g.accessExpiresAt.isBefore(Instant.now())) {
+        String token = auth.substring(7).trim();
+        Grant g = grantsByAccessToken.get(token);
+        if (g == null || !g.series.equals(series)) {
             return null;
         }
-        return g;
+        Instant expires = token.equals(g.accessToken) ? g.accessExpiresAt : accessExpiry.get(token);
+        return expires == null || expires.isBefore(Instant.now()) ? null : g;
     }
 
     /** A stable numeric id per store, so re-authorizing a store finds the same tenant. */

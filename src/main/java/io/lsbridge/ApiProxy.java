@@ -32,7 +32,6 @@ public class ApiProxy {
     static final String RETURN_PATTERN = "(?i)(Content-Type|ETag|Last-Modified|Link|Location|Content-Disposition|Retry-After"
             + "|X-LS-API-.*|X-RateLimit-.*|CamelHttpResponseCode)";
 
-    private ConnectionStore store;
     private ProviderProfiles profiles;
     private TokenRefresher refresher;
     private LeakyBuckets buckets;
@@ -96,14 +95,10 @@ public class ApiProxy {
         byte[] body = "GET".equals(method) || "HEAD".equals(method) || "DELETE".equals(method) && m.getBody() == null
                 ? null : m.getBody(byte[].class);
 
-        ConnectionStore.RowState state = store.rowState(id).orElseThrow(() ->
-                new BridgeException(404, "unknown_connection", "There is no connection with id '" + id + "'."));
-        if (!"ACTIVE".equals(state.status())) {
-            throw new BridgeException(409, "needs_reauthorization", "The connection is " + state.status()
-                    + ": the store must authorize again at /connect/" + state.profile() + ".");
-        }
-        ProviderProfile profile = profiles.require(state.profile());
-        String base = profile.apiBaseFor(store.tenant(id));
+        // the connection with a valid token (renewed first if it has expired): one query when fresh
+        ConnectionStore.ApiRow row = refresher.usable(id);
+        ProviderProfile profile = profiles.require(row.profile());
+        String base = profile.apiBaseFor(row.tenant());
         String url = base + (path.isEmpty() ? "" : "/" + path);
         URI baseUri = URI.create(base);
         URI target = URI.create(url);
@@ -115,6 +110,7 @@ public class ApiProxy {
             headers.put("Accept", "application/json");
         }
         exchange.setProperty("apiCall", new Call(id, profile, method, url, query, headers, body));
+        exchange.setProperty("usedToken", row.accessToken());
         exchange.setProperty("connectionId", id);
         exchange.setProperty("rateModel", profile.rate().kind());
         exchange.setProperty("rateLimit", profile.rate().limit());
@@ -150,9 +146,9 @@ public class ApiProxy {
     /** One attempt: only allow-listed headers, the current bearer token, the target URL. */
     public void attempt(Exchange exchange) {
         Call call = exchange.getProperty("apiCall", Call.class);
-        String token = exchange.getProperty("rejectedToken") != null
-                ? refresher.replaceRejected(call.connectionId(), exchange.getProperty("rejectedToken", String.class))
-                : refresher.freshAccessToken(call.connectionId());
+        String rejected = exchange.getProperty("rejectedToken", String.class);
+        String token = rejected != null ? refresher.replaceRejected(call.connectionId(), rejected)
+                : exchange.getProperty("usedToken", String.class);
         exchange.setProperty("usedToken", token);
         exchange.removeProperty("rejectedToken");
         Message m = exchange.getMessage();
@@ -211,10 +207,6 @@ public class ApiProxy {
                 // the next attempt does not need it
             }
         }
-    }
-
-    public void setStore(ConnectionStore store) {
-        this.store = store;
     }
 
     public void setProfiles(ProviderProfiles profiles) {

@@ -276,8 +276,22 @@ public class ConnectionStore {
         return queryOne("SELECT failure_count FROM connection WHERE id = ?", rs -> rs.getInt(1), id).orElse(0);
     }
 
-    public String tenant(String id) {
-        return queryOne("SELECT tenant_key FROM connection WHERE id = ?", rs -> rs.getString(1), id).orElse(null);
+    /** What the proxy needs of a connection, in one query; the access token decrypted. */
+    public record ApiRow(String id, String profile, String tenant, String status, String kind, Instant accessExpiresAt,
+                         String accessToken, String lastError) {
+        @Override
+        public String toString() {
+            return "ApiRow[" + id + " " + status + "]";
+        }
+    }
+
+    public Optional<ApiRow> apiRow(String id) {
+        return queryOne("SELECT profile, tenant_key, status, kind, access_expires_at, key_id, access_token_enc, last_error"
+                        + " FROM connection WHERE id = ?",
+                rs -> new ApiRow(id, rs.getString("profile"), rs.getString("tenant_key"), rs.getString("status"),
+                        rs.getString("kind"), instant(rs, "access_expires_at"),
+                        cipher.decrypt(rs.getString("key_id"), rs.getString("access_token_enc"), ACCESS),
+                        rs.getString("last_error")), id);
     }
 
     /** The operator's view of a connection: never a token. */

@@ -107,40 +107,52 @@ public class TokenRefresher implements CamelContextAware {
         return body;
     }
 
-    /**
-     * A valid access token for the proxy: refreshes first when it has expired or is about to
-     * (single flight; waits for another node's lease). Throws a BridgeException otherwise.
-     */
+    /** A valid access token for the connection: see {@link #usable(String)}. */
     public String freshAccessToken(String id) {
+        return usable(id).accessToken();
+    }
+
+    /**
+     * The connection with a valid access token, for the proxy: refreshes first when the token has
+     * expired or is about to (single flight; waits for another node's lease). One query when the
+     * token is fresh. Throws a BridgeException (404, 409, 503) otherwise.
+     */
+    public ConnectionStore.ApiRow usable(String id) {
         for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<ConnectionStore.RowState> state = store.rowState(id);
-            if (state.isEmpty()) {
-                throw new BridgeException(404, "unknown_connection", "There is no connection with that id.");
+            ConnectionStore.ApiRow row = store.apiRow(id).orElseThrow(() ->
+                    new BridgeException(404, "unknown_connection", "There is no connection with that id."));
+            if (!"ACTIVE".equals(row.status())) {
+                throw new BridgeException(409, "needs_reauthorization", "The connection is " + row.status()
+                        + ": the store must authorize again at /connect/" + row.profile() + " ("
+                        + (row.lastError() == null ? "no detail" : row.lastError()) + ").");
             }
-            ConnectionStore.RowState s = state.get();
-            if (!"ACTIVE".equals(s.status())) {
-                throw new BridgeException(409, "needs_reauthorization", "The connection is " + s.status()
-                        + ": the store must authorize again (" + (s.lastError() == null ? "no detail" : s.lastError()) + ").");
-            }
-            boolean valid = s.accessExpiresAt() == null || s.accessExpiresAt().isAfter(Instant.now().plusSeconds(expirySkewSeconds));
-            if (valid || !"OAUTH".equals(s.kind())) {
-                return store.accessToken(id);
+            boolean valid = row.accessExpiresAt() == null
+                    || row.accessExpiresAt().isAfter(Instant.now().plusSeconds(expirySkewSeconds));
+            if (valid || !"OAUTH".equals(row.kind())) {
+                return row;
             }
             Outcome o = run(id, Mode.EXPIRED);
             switch (o) {
                 case REFRESHED, NOT_YET, FRESH -> {
-                    return store.accessToken(id);
+                    // read again below
                 }
                 case LEASED_ELSEWHERE -> waitForLease(id);
                 case NEEDS_REAUTH -> throw new BridgeException(409, "needs_reauthorization",
-                        "The store's authorization ended; it must connect again.");
+                        "The store's authorization ended; it must connect again at /connect/" + row.profile() + ".");
                 default -> {
-                    // the token may still be usable for a moment: let the upstream judge it
-                    if (s.accessExpiresAt().isAfter(Instant.now())) {
-                        return store.accessToken(id);
+                    // not renewed yet: the token may still be usable for a moment, let the upstream judge it
+                    if (row.accessExpiresAt().isAfter(Instant.now())) {
+                        return row;
                     }
                     throw new BridgeException(503, "token_unavailable", "The access token expired and could not be "
                             + "renewed yet (" + o + "); try again shortly.");
+                }
+            }
+            if (o != Outcome.LEASED_ELSEWHERE) {
+                ConnectionStore.ApiRow renewed = store.apiRow(id).orElseThrow(() ->
+                        new BridgeException(404, "unknown_connection", "There is no connection with that id."));
+                if ("ACTIVE".equals(renewed.status())) {
+                    return renewed;
                 }
             }
         }

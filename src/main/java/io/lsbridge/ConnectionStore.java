@@ -116,6 +116,7 @@ public class ConnectionStore {
                         cipher.encrypt(tokens.refreshToken(), REFRESH), keyId, ts(tokens.accessExpiresAt()),
                         ts(tokens.refreshExpiresAt()), tokens.scope(), now, existing);
                 addEvent(c, existing, "REAUTHORIZED", "authorized again for " + profile + " tenant " + tenantKey);
+                apiCache.remove(existing);
                 return new Saved(existing, false);
             }
             String id = UUID.randomUUID().toString();
@@ -246,6 +247,7 @@ public class ConnectionStore {
             if (n == 1) {
                 addEvent(c, row.id(), eventType, eventDetail);
             }
+            apiCache.remove(row.id());
             return n == 1;
         });
     }
@@ -268,6 +270,7 @@ public class ConnectionStore {
             if (n == 1) {
                 addEvent(c, id, "NEEDS_REAUTH", reason);
             }
+            apiCache.remove(id);
             return null;
         });
     }
@@ -285,7 +288,36 @@ public class ConnectionStore {
         }
     }
 
+    /**
+     * The proxy's lookup, kept for {@code apiCacheMillis} (0: off) so a busy connection is not a
+     * query per call. Every write of this store to a row drops its entry; a change made by another
+     * node shows within that time (and a token it rotated still works until it expires).
+     */
     public Optional<ApiRow> apiRow(String id) {
+        if (apiCacheMillis <= 0) {
+            return apiRowFromDb(id);
+        }
+        long now = System.nanoTime();
+        CachedRow cached = apiCache.get(id);
+        if (cached != null && now - cached.loadedAt() < apiCacheMillis * 1_000_000L) {
+            return Optional.of(cached.row());
+        }
+        Optional<ApiRow> row = apiRowFromDb(id);
+        row.ifPresent(r -> apiCache.put(id, new CachedRow(r, now)));
+        return row;
+    }
+
+    private record CachedRow(ApiRow row, long loadedAt) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedRow> apiCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private long apiCacheMillis;
+
+    public void setApiCacheMillis(long apiCacheMillis) {
+        this.apiCacheMillis = apiCacheMillis;
+    }
+
+    private Optional<ApiRow> apiRowFromDb(String id) {
         return queryOne("SELECT profile, tenant_key, status, kind, access_expires_at, key_id, access_token_enc, last_error"
                         + " FROM connection WHERE id = ?",
                 rs -> new ApiRow(id, rs.getString("profile"), rs.getString("tenant_key"), rs.getString("status"),
@@ -317,6 +349,7 @@ public class ConnectionStore {
     public boolean deleteConnection(String id) {
         return inTransaction(c -> {
             int n = exec(c, "DELETE FROM connection WHERE id = ?", id);
+            apiCache.remove(id);
             if (n == 1) {
                 addEvent(c, id, "DELETED", "connection forgotten by an operator; tokens erased");
             }

@@ -133,6 +133,9 @@ public final class ProxyBenchmark {
             if (!extra.isEmpty()) {
                 System.out.println("overrides: " + new TreeMap<>(extra));
             }
+            // the catch-all 404 route (routes/fallback.camel.yaml) would answer /floor, added after it
+            ctx.getRouteController().stopRoute("not-found");
+            ctx.removeRoute("not-found");
             ctx.addRoutes(floorRoute(upstream));
             ConnectionStore store = ctx.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
             List<String> ids = new ArrayList<>();

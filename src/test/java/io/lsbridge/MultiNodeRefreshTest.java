@@ -68,10 +68,12 @@ class MultiNodeRefreshTest extends BridgeTestSupport {
         p.put("bridge.sandbox.client-secret", sandboxSecret);
         p.put("bridge.api-key", apiKey);
         p.put("bridge.refresh.interval-ms", "500");
-        p.put("bridge.refresh.lease-seconds", "5");
-        p.put("camel.component.http.connectTimeout", "1000");
-        p.put("camel.component.http.responseTimeout", "3000");
-        p.put("camel.component.http.soTimeout", "3000");
+        // timeouts with room for a busy 2-core machine: a refresh whose answer times out is "in doubt",
+        // and on X, R, K its retry meets a rotated token (the kill test's deliberate case, not this one's)
+        p.put("bridge.refresh.lease-seconds", "15");
+        p.put("camel.component.http.connectTimeout", "2000");
+        p.put("camel.component.http.responseTimeout", "10000");
+        p.put("camel.component.http.soTimeout", "10000");
         for (String profile : PROFILES) {
             p.put("bridge.profile." + profile + ".refresh-margin-seconds", "2");
         }

@@ -35,11 +35,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.http.HttpMethods;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
-import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 
 /**
  * The bridge side of {@code bench/proxy-bench.sh} (not a test): boots the bridge in-process in
@@ -427,16 +422,7 @@ public final class ProxyBenchmark {
 
     /** The bridge's log (INFO) to a file; WARN and above also on the console. Replaces the tests' log4j2.properties. */
     private static void configureLogging(Path logFile) {
-        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
-        b.setStatusLevel(Level.ERROR);
-        b.add(b.newAppender("console", "Console").add(b.newLayout("PatternLayout")
-                .addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n")));
-        b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
-                .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
-        b.add(b.newLogger("h2database", Level.WARN));
-        b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
-                .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
-        Configurator.initialize(b.build());
+        BenchLogging.configure(logFile);
         System.out.println("bridge side started " + DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC)));
     }
 }

@@ -42,11 +42,6 @@ import io.lsbridge.ConnectionStore;
 import io.lsbridge.InProcessBridge;
 
 import org.apache.camel.CamelContext;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
-import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
-import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 
 /**
  * Benchmark (not a test) of the Quartz refresh loop: boots the bridge in-process in sandbox mode,
@@ -383,16 +378,7 @@ public final class RefreshBenchmark {
 
     /** The bridge's log (INFO) to a file; WARN and above also on the console. Replaces the tests' log4j2.properties. */
     private static void configureLogging(Path logFile) {
-        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
-        b.setStatusLevel(Level.ERROR);
-        b.add(b.newAppender("console", "Console").add(b.newLayout("PatternLayout")
-                .addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n")));
-        b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
-                .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
-        b.add(b.newLogger("h2database", Level.WARN));
-        b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
-                .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
-        Configurator.initialize(b.build());
+        BenchLogging.configure(logFile);
         System.out.println("bench started " + DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC)));
     }
 }

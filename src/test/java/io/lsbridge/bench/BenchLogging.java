@@ -1,0 +1,29 @@
+package io.lsbridge.bench;
+
+import java.nio.file.Path;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+
+/** The benchmarks' logging: the bridge's log (INFO) to a file; WARN and above also on the console. */
+final class BenchLogging {
+    private BenchLogging() {
+    }
+
+    /** Replaces the tests' log4j2.properties for a benchmark run. */
+    static void configure(Path logFile) {
+        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
+        b.setStatusLevel(Level.ERROR);
+        b.add(b.newAppender("console", "Console").add(b.newLayout("PatternLayout")
+                .addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n")));
+        b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
+                .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
+        b.add(b.newLogger("h2database", Level.WARN));
+        b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
+                .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
+        Configurator.initialize(b.build());
+    }
+}

@@ -28,9 +28,9 @@ public class ApiProxy {
     /** Request headers passed to Lightspeed; everything else (Authorization, Cookie, X-Api-Key, hop-by-hop...) stays here. */
     private static final List<String> FORWARD = List.of("Accept", "Accept-Language", "Content-Type", "If-Match",
             "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "X-Request-Id");
-    /** Response headers passed back to the caller. */
-    static final String RETURN_PATTERN = "(?i)(Content-Type|ETag|Last-Modified|Link|Location|Content-Disposition|Retry-After"
-            + "|X-LS-API-.*|X-RateLimit-.*|CamelHttpResponseCode)";
+    /** Response headers passed back to the caller (compiled once: removeHeaders compiles its pattern per header). */
+    private static final Pattern RETURN = Pattern.compile("(?i)(Content-Type|ETag|Last-Modified|Link|Location"
+            + "|Content-Disposition|Retry-After|X-LS-API-.*|X-RateLimit-.*|CamelHttpResponseCode)");
 
     private ProviderProfiles profiles;
     private TokenRefresher refresher;
@@ -197,6 +197,11 @@ public class ApiProxy {
             closeBody(m);
         }
         exchange.setProperty("apiAttempt", again);
+    }
+
+    /** Keeps only the response headers worth returning: content type, validators, Lightspeed's rate-limit headers. */
+    public void keepReturnHeaders(Exchange exchange) {
+        exchange.getMessage().getHeaders().keySet().removeIf(name -> !RETURN.matcher(name).matches());
     }
 
     private static void closeBody(Message m) {

@@ -1,6 +1,9 @@
 package io.lsbridge.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -25,5 +28,26 @@ final class BenchLogging {
         b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
                 .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
         Configurator.initialize(b.build());
+    }
+
+    /** ERROR lines, WARN lines and exception lines in the bridge log (a failed proxy call is a WARN). */
+    static long[] counts(Path logFile) throws IOException {
+        long[] c = new long[3];
+        if (!Files.exists(logFile)) {
+            return c;
+        }
+        try (Stream<String> lines = Files.lines(logFile)) {
+            lines.forEach(l -> {
+                if (l.contains(" ERROR ")) {
+                    c[0]++;
+                } else if (l.contains(" WARN ")) {
+                    c[1]++;
+                }
+                if (l.matches("^(Caused by: )?[a-zA-Z_$.]+(Exception|Error)\\b.*")) {
+                    c[2]++;
+                }
+            });
+        }
+        return c;
     }
 }

@@ -158,7 +158,7 @@ public final class ProxyBenchmark {
                 }
                 Thread.sleep(100);
             }
-            long[] logCounts = logCounts(logFile);
+            long[] logCounts = BenchLogging.counts(logFile);
             System.out.printf(Locale.ROOT, "bridge log: %d ERROR, %d WARN lines%n", logCounts[0], logCounts[1]);
             return 0;
         } finally {
@@ -400,24 +400,6 @@ public final class ProxyBenchmark {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    /** ERROR lines and WARN lines in the bridge log (a failed proxy call is logged as a WARN). */
-    private static long[] logCounts(Path logFile) throws IOException {
-        long[] c = new long[2];
-        if (!Files.exists(logFile)) {
-            return c;
-        }
-        try (Stream<String> lines = Files.lines(logFile)) {
-            lines.forEach(l -> {
-                if (l.contains(" ERROR ")) {
-                    c[0]++;
-                } else if (l.contains(" WARN ")) {
-                    c[1]++;
-                }
-            });
-        }
-        return c;
     }
 
     /** The bridge's log (INFO) to a file; WARN and above also on the console. Replaces the tests' log4j2.properties. */

@@ -31,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -228,7 +227,7 @@ public final class RefreshBenchmark {
             long refreshCalls = ((Number) stats.get("refreshCalls")).longValue();
             int notActive = seededExpiry.size() - byStatus.getOrDefault("ACTIVE", 0);
             int needsReauth = byStatus.getOrDefault("NEEDS_REAUTH", 0);
-            long[] logCounts = logCounts(logFile);
+            long[] logCounts = BenchLogging.counts(logFile);
 
             boolean met = expired == 0 && rate >= TARGET_RATE && done == seededExpiry.size() && revoked == 0 && notActive == 0;
             System.out.println();
@@ -353,27 +352,6 @@ public final class RefreshBenchmark {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    /** ERROR lines, WARN lines and exception lines in the bridge log. */
-    private static long[] logCounts(Path logFile) throws IOException {
-        long[] c = new long[3];
-        if (!Files.exists(logFile)) {
-            return c;
-        }
-        try (Stream<String> lines = Files.lines(logFile)) {
-            lines.forEach(l -> {
-                if (l.contains(" ERROR ")) {
-                    c[0]++;
-                } else if (l.contains(" WARN ")) {
-                    c[1]++;
-                }
-                if (l.matches("^(Caused by: )?[a-zA-Z_$.]+(Exception|Error)\\b.*")) {
-                    c[2]++;
-                }
-            });
-        }
-        return c;
     }
 
     /** The bridge's log (INFO) to a file; WARN and above also on the console. Replaces the tests' log4j2.properties. */

@@ -64,7 +64,8 @@ public class RefreshLeases {
         }
         int n = jdbc.update("UPDATE connection SET lease_owner = ?, lease_until = ?,"
                         + " refresh_in_doubt = CASE WHEN lease_owner IS NOT NULL THEN TRUE ELSE refresh_in_doubt END,"
-                        + " in_doubt_reason = CASE WHEN lease_owner IS NOT NULL THEN CONCAT(?, lease_owner, ?) ELSE in_doubt_reason END,"
+                        + " in_doubt_reason = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(in_doubt_reason, CONCAT(?, lease_owner, ?))"
+                        + " ELSE in_doubt_reason END,"
                         + " updated_at = ?"
                         + " WHERE id = ? AND status = 'ACTIVE' AND kind = 'OAUTH' AND refresh_token_enc IS NOT NULL"
                         + " AND (lease_until IS NULL OR lease_until < ?) AND " + condition,

@@ -3,36 +3,25 @@ package io.lsbridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-
-import io.lsbridge.profile.ProfileBlock;
-import io.lsbridge.profile.ProfileProblem;
-import io.lsbridge.profile.ProfileReader;
-import no.nav.security.mock.oauth2.MockOAuth2Server;
-import okhttp3.mockwebserver.RecordedRequest;
 
 /**
  * Provider profiles are properties: a block may extend another, a broken block is listed
  * UNUSABLE naming the property to fix without breaking any other profile, and a public client
  * (no secret, PKCE) connects to a standard OAuth 2.0 server that the sandbox did not write
- * (no.nav.security's mock-oauth2-server, configured below by properties only).
+ * ({@link StandardOAuthServer}, configured below by properties only).
  */
 class ProfilesTest extends BridgeTestSupport {
     private static final String PUBLIC_CLIENT_ID = "bridge-public-app";
@@ -52,12 +41,12 @@ class ProfilesTest extends BridgeTestSupport {
         BROKEN.put("public-no-pkce", "bridge.profile.public-no-pkce.pkce must be true for a public client");
     }
 
-    private MockOAuth2Server oauthServer;
+    private StandardOAuthServer oauthServer;
 
-    private MockOAuth2Server oauthServer() {
+    /** Started on first use: the properties below need its port before the bridge starts. */
+    private StandardOAuthServer oauthServer() {
         if (oauthServer == null) {
-            oauthServer = new MockOAuth2Server();
-            oauthServer.start();
+            oauthServer = new StandardOAuthServer("lsb");
         }
         return oauthServer;
     }
@@ -65,7 +54,7 @@ class ProfilesTest extends BridgeTestSupport {
     @AfterAll
     void stopOauthServer() {
         if (oauthServer != null) {
-            oauthServer.shutdown();
+            oauthServer.stop();
         }
     }
 
@@ -91,16 +80,15 @@ class ProfilesTest extends BridgeTestSupport {
         block(p, "public-no-pkce", good, "client-auth", "none");
 
         // a public client at a standard OAuth 2.0 / OpenID Connect server: properties only
-        String issuer = "lsb";
         String k = "bridge.profile.public-app.";
-        p.setProperty(k + "authorize-url", oauthServer().authorizationEndpointUrl(issuer).toString());
-        p.setProperty(k + "token-url", oauthServer().tokenEndpointUrl(issuer).toString());
+        p.setProperty(k + "authorize-url", oauthServer().authorizeUrl());
+        p.setProperty(k + "token-url", oauthServer().tokenUrl());
         p.setProperty(k + "client-auth", "none");
         p.setProperty(k + "pkce", "true");
         p.setProperty(k + "scopes", "openid");
         p.setProperty(k + "client-id-env", "LSB_TEST_PUBLIC_CLIENT_ID");
         p.setProperty(k + "client-secret-env", "LSB_TEST_PUBLIC_CLIENT_SECRET_NEVER_READ");
-        p.setProperty(k + "tenant-url", oauthServer().userInfoUrl(issuer).toString());
+        p.setProperty(k + "tenant-url", oauthServer().userInfoUrl());
         p.setProperty(k + "tenant-id-pointer", "/sub");
         p.setProperty(k + "api-base-url", oauthServer().baseUrl() + "api");
         return p;
@@ -176,94 +164,53 @@ class ProfilesTest extends BridgeTestSupport {
     @Test
     void extendsGivesTheSameEffectiveValuesAsTheShippedCopies() {
         String sandbox = context.resolvePropertyPlaceholders("{{bridge.sandbox.base-url}}");
-        // the l-series-staging block as it was shipped before extends (application.properties)
-        Map<String, String> staging = new LinkedHashMap<>();
-        staging.put("series", "L");
-        staging.put("authorize-url", sandbox + "/l/oauth/authorize");
-        staging.put("token-url", sandbox + "/l/oauth/token");
-        staging.put("client-auth", "basic");
-        staging.put("pkce", "true");
-        staging.put("client-id-env", "LIGHTSPEED_L_STAGING_CLIENT_ID");
-        staging.put("client-secret-env", "LIGHTSPEED_L_STAGING_CLIENT_SECRET");
-        staging.put("tenant-url", sandbox + "/api/l/resto/rest/core/company");
-        staging.put("tenant-id-pointer", "/id");
-        staging.put("tenant-name-pointer", "/name");
-        staging.put("api-base-url", sandbox + "/api/l/resto/rest");
-        staging.put("refresh-policy", "rotating");
-        staging.put("refresh-grace-seconds", "60");
-        staging.put("refresh-margin-seconds", "300");
-        staging.put("refresh-idle-days", "30");
-        staging.put("rate-model", "per-second");
-        staging.put("rate-per-second", "5");
-        assertEquals(staging, profiles().effectiveProperties("l-series-staging"));
-
-        Map<String, String> trial = new LinkedHashMap<>();
-        trial.put("series", "K");
-        trial.put("authorize-url", sandbox + "/k/oauth/authorize");
-        trial.put("token-url", sandbox + "/k/oauth/token");
-        trial.put("client-auth", "basic");
-        trial.put("scopes", "orders-api items financial-api offline_access");
-        trial.put("client-id-env", "LIGHTSPEED_K_TRIAL_CLIENT_ID");
-        trial.put("client-secret-env", "LIGHTSPEED_K_TRIAL_CLIENT_SECRET");
-        trial.put("tenant-url", sandbox + "/api/k/f/data/businesses");
-        trial.put("tenant-id-pointer", "/0/businessId");
-        trial.put("tenant-name-pointer", "/0/businessName");
-        trial.put("api-base-url", sandbox + "/api/k");
-        trial.put("refresh-policy", "rotating");
-        trial.put("refresh-margin-seconds", "300");
-        trial.put("refresh-idle-days", "14");
-        trial.put("rate-model", "per-second");
-        trial.put("rate-per-second", "5");
-        assertEquals(trial, profiles().effectiveProperties("k-series-trial"));
+        // the l-series-staging and k-series-trial blocks as they were shipped before extends (application.properties)
+        assertEquals(block("""
+                series = L
+                authorize-url = SANDBOX/l/oauth/authorize
+                token-url = SANDBOX/l/oauth/token
+                client-auth = basic
+                pkce = true
+                client-id-env = LIGHTSPEED_L_STAGING_CLIENT_ID
+                client-secret-env = LIGHTSPEED_L_STAGING_CLIENT_SECRET
+                tenant-url = SANDBOX/api/l/resto/rest/core/company
+                tenant-id-pointer = /id
+                tenant-name-pointer = /name
+                api-base-url = SANDBOX/api/l/resto/rest
+                refresh-policy = rotating
+                refresh-grace-seconds = 60
+                refresh-margin-seconds = 300
+                refresh-idle-days = 30
+                rate-model = per-second
+                rate-per-second = 5""", sandbox), profiles().effectiveProperties("l-series-staging"));
+        assertEquals(block("""
+                series = K
+                authorize-url = SANDBOX/k/oauth/authorize
+                token-url = SANDBOX/k/oauth/token
+                client-auth = basic
+                scopes = orders-api items financial-api offline_access
+                client-id-env = LIGHTSPEED_K_TRIAL_CLIENT_ID
+                client-secret-env = LIGHTSPEED_K_TRIAL_CLIENT_SECRET
+                tenant-url = SANDBOX/api/k/f/data/businesses
+                tenant-id-pointer = /0/businessId
+                tenant-name-pointer = /0/businessName
+                api-base-url = SANDBOX/api/k
+                refresh-policy = rotating
+                refresh-margin-seconds = 300
+                refresh-idle-days = 14
+                rate-model = per-second
+                rate-per-second = 5""", sandbox), profiles().effectiveProperties("k-series-trial"));
 
         // and the profiles read from them equal their bases but for the name (sandbox credentials here)
         assertSameButName(profiles().require("l-series"), profiles().require("l-series-staging"));
         assertSameButName(profiles().require("k-series"), profiles().require("k-series-trial"));
     }
 
-    @Test
-    void aBlockInheritsWhatItLeavesOutAndAProblemNamesWhereItsValueIs() {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("bridge.profile.base.authorize-url", "https://auth.example/authorize");
-        props.put("bridge.profile.base.token-url", "https://auth.example/token");
-        props.put("bridge.profile.base.tenant-url", "https://api.example/me");
-        props.put("bridge.profile.base.tenant-id-pointer", "/id");
-        props.put("bridge.profile.base.api-base-url", "https://api.example/{tenant}");
-        props.put("bridge.profile.base.client-auth", "none");
-        props.put("bridge.profile.base.pkce", "true");
-        props.put("bridge.profile.base.client-id-env", "BASE_CLIENT_ID");
-        props.put("bridge.profile.child.extends", "base");
-        props.put("bridge.profile.child.token-url", "https://staging.example/token");
-        props.put("bridge.profile.child.client-id-env", "CHILD_CLIENT_ID");
-        ProfileBlock child = ProfileBlock.read("child", k -> Optional.ofNullable(props.get(k)));
-        assertEquals(List.of("base"), child.bases());
-        assertEquals("https://staging.example/token", child.get("token-url"), "its own key wins");
-        assertEquals("https://auth.example/authorize", child.get("authorize-url"), "the rest is inherited");
-        assertEquals("bridge.profile.base.authorize-url", child.find("authorize-url").orElseThrow().property());
-
-        ProfileReader.Credentials env = new ProfileReader.Credentials(
-                name -> "CHILD_CLIENT_ID".equals(name) ? "child-app" : null, false, null, null, null);
-        ProviderProfile p = ProfileReader.read(child, env);
-        assertTrue(p.usable(), p.unusableReason());
-        assertEquals(ProviderProfile.ClientAuth.NONE, p.clientAuth());
-        assertEquals("child-app", p.clientId());
-        assertNull(p.clientSecret());
-        ProviderProfile base = ProfileReader.read(ProfileBlock.read("base", k -> Optional.ofNullable(props.get(k))), env);
-        assertEquals("set BASE_CLIENT_ID to use it", base.unusableReason(), "a public client needs no secret variable");
-
-        // in sandbox mode a public client pointing at the sandbox uses the sandbox's app id, and no secret
-        props.put("bridge.profile.base.authorize-url", "http://localhost:1/sandbox/l/oauth/authorize");
-        ProviderProfile sandboxed = ProfileReader.read(ProfileBlock.read("base", k -> Optional.ofNullable(props.get(k))),
-                new ProfileReader.Credentials(name -> null, true, "http://localhost:1/sandbox", "sandbox-client", "sandbox-secret"));
-        assertTrue(sandboxed.usable());
-        assertEquals("sandbox-client", sandboxed.clientId());
-        assertNull(sandboxed.clientSecret());
-
-        // a bad value inherited from the base is reported where it is written
-        props.put("bridge.profile.base.refresh-margin-seconds", "soon");
-        ProfileProblem e = assertThrows(ProfileProblem.class, () -> ProfileReader.read(
-                ProfileBlock.read("child", k -> Optional.ofNullable(props.get(k))), env));
-        assertEquals("bridge.profile.base.refresh-margin-seconds = 'soon' is not a whole number", e.getMessage());
+    /** "key = value" lines as a map, SANDBOX standing for the sandbox's base URL. */
+    static Map<String, String> block(String lines, String sandbox) {
+        Map<String, String> m = new LinkedHashMap<>();
+        lines.lines().map(l -> l.split(" = ", 2)).forEach(kv -> m.put(kv[0].trim(), kv[1].replace("SANDBOX", sandbox)));
+        return m;
     }
 
     static void assertSameButName(ProviderProfile base, ProviderProfile child) {
@@ -291,11 +238,11 @@ class ProfilesTest extends BridgeTestSupport {
         profiles().setEnvironment(name -> "LSB_TEST_PUBLIC_CLIENT_ID".equals(name) ? PUBLIC_CLIENT_ID : System.getenv(name));
         try {
             assertTrue(profiles().require("public-app").usable());
-            drain();
+            oauthServer.forgetRequests();
             Browser browser = new Browser();
             String authorize = connect(browser, "public-app");
             Map<String, String> q = Browser.query(authorize);
-            assertTrue(authorize.startsWith(oauthServer.authorizationEndpointUrl("lsb").toString()), authorize);
+            assertTrue(authorize.startsWith(oauthServer.authorizeUrl()), authorize);
             assertEquals(PUBLIC_CLIENT_ID, q.get("client_id"));
             assertEquals("S256", q.get("code_challenge_method"));
             assertEquals(43, q.get("code_challenge").length());
@@ -310,7 +257,7 @@ class ProfilesTest extends BridgeTestSupport {
             assertEquals(200, page.statusCode(), page::body);
             assertTrue(page.body().contains("Store connected"), page.body());
 
-            Map<String, String> exchange = tokenRequest("authorization_code");
+            Map<String, String> exchange = oauthServer.tokenRequest("authorization_code");
             assertEquals(PUBLIC_CLIENT_ID, exchange.get("client_id"));
             assertNotNull(exchange.get("code_verifier"), "PKCE verifier sent");
             assertFalse(exchange.containsKey("client_secret"), "a public client sends no secret: " + exchange.keySet());
@@ -320,42 +267,12 @@ class ProfilesTest extends BridgeTestSupport {
                     .findFirst().orElseThrow().get("id");
             HttpResponse<String> r = Browser.call("POST", base() + "/connections/" + id + "/refresh", apiKey, null);
             assertEquals(200, r.statusCode(), r::body);
-            Map<String, String> refresh = tokenRequest("refresh_token");
+            Map<String, String> refresh = oauthServer.tokenRequest("refresh_token");
             assertEquals(PUBLIC_CLIENT_ID, refresh.get("client_id"));
             assertFalse(refresh.containsKey("client_secret"), "a public client sends no secret: " + refresh.keySet());
             assertTrue(r.body().contains("REFRESHED"), r.body());
         } finally {
             profiles().setEnvironment(System::getenv);
         }
-    }
-
-    /** Forgets what the OAuth server recorded so far. */
-    private void drain() {
-        while (nextRequest(10) != null) {
-            // discard
-        }
-    }
-
-    /** The next request the OAuth server received, or null after the timeout. */
-    private RecordedRequest nextRequest(long millis) {
-        try {
-            return oauthServer.takeRequest(millis, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException timedOut) {
-            return null;   // mock-oauth2-server throws instead of returning null
-        }
-    }
-
-    /** The form of the token request of that grant type the OAuth server received (no Authorization header). */
-    private Map<String, String> tokenRequest(String grantType) {
-        List<String> seen = new ArrayList<>();
-        for (RecordedRequest r; (r = nextRequest(5000)) != null; ) {
-            String body = r.getBody().readUtf8();
-            seen.add(r.getMethod() + " " + r.getPath());
-            if ("POST".equals(r.getMethod()) && r.getPath().endsWith("/token") && body.contains("grant_type=" + grantType)) {
-                assertNull(r.getHeader("Authorization"), "no client authentication header");
-                return Browser.query("http://form/?" + body);
-            }
-        }
-        throw new AssertionError("no " + grantType + " token request reached the server; saw " + seen);
     }
 }

@@ -23,7 +23,10 @@ public class AuthorizationFlow {
     static final Pattern DOMAIN_PREFIX = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
     /** Tenant ids found by discovery (account, company, business ids). */
     static final Pattern TENANT_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
-    /** The cookie that binds a callback to the browser that started the authorization. */
+    /**
+     * The cookie that binds a callback to the browser that started the authorization
+     * (routes/callback.camel.yaml reads it by this name through the platform-http cookie handler).
+     */
     public static final String BINDING_COOKIE = "lsb_binding";
 
     private ProviderProfiles profiles;

@@ -105,7 +105,7 @@ class H2KillDurabilityTest extends BridgeTestSupport {
         }
     }
 
-    /** refreshCount by connection id, as a node's GET /connections reports it (status 200 or null). */
+    /** refreshCount of each ACTIVE connection, as a node's GET /connections reports it (null: no answer). */
     private Map<String, Integer> reported(NodeProcess node) {
         HttpResponse<String> r;
         try {
@@ -118,7 +118,9 @@ class H2KillDurabilityTest extends BridgeTestSupport {
         }
         Map<String, Integer> counts = new HashMap<>();
         for (Map<String, Object> c : parse(r.body(), new TypeReference<List<Map<String, Object>>>() { })) {
-            counts.put((String) c.get("id"), ((Number) c.get("refreshCount")).intValue());
+            if ("ACTIVE".equals(c.get("status"))) {   // a NEEDS_REAUTH row is never refreshed again
+                counts.put((String) c.get("id"), ((Number) c.get("refreshCount")).intValue());
+            }
         }
         return counts;
     }
@@ -152,21 +154,34 @@ class H2KillDurabilityTest extends BridgeTestSupport {
 
     /**
      * Holds new token calls at the sandbox (they hang, then fail, without rotating anything) and waits
-     * until the node commits nothing more, so no rotated answer is in flight; returns what the node
-     * reports committed, read just before the caller kills a process. The last commits are then
-     * milliseconds old: well inside H2's default 500 ms write delay.
+     * until two readings in a row agree (no rotated answer is in flight); returns what is committed,
+     * read through the database server of the process about to be killed (a plain JDBC connection,
+     * closed before the kill). The last commits are then milliseconds old: inside H2's 500 ms
+     * default write delay, so a commit held in memory would be lost by the kill and caught here.
      */
-    private Map<String, Integer> quietSnapshot(NodeProcess node) throws InterruptedException {
+    private Map<String, Integer> quietSnapshot(String file) throws Exception {
         sandboxAdmin("faults", "{\"mode\":\"hang\",\"count\":100000,\"hangMillis\":1500}");
-        Map<String, Integer> previous = reported(node);
-        while (true) {
-            Thread.sleep(150);
-            Map<String, Integer> now = reported(node);
-            if (now != null && now.equals(previous)) {
-                return now;
+        try (var conn = java.sql.DriverManager.getConnection(shippedUrlFor(file).replace(";AUTO_RECONNECT=TRUE", ""), "sa", "sa")) {
+            Map<String, Integer> previous = committed(conn);
+            while (true) {
+                Thread.sleep(20);
+                Map<String, Integer> now = committed(conn);
+                if (now.equals(previous)) {
+                    return now;
+                }
+                previous = now;
             }
-            previous = now;
         }
+    }
+
+    private static Map<String, Integer> committed(java.sql.Connection conn) throws java.sql.SQLException {
+        Map<String, Integer> counts = new HashMap<>();
+        try (var rs = conn.createStatement().executeQuery("SELECT id, refresh_count FROM connection")) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return counts;
     }
 
     private void releaseTokenCalls() {
@@ -201,7 +216,7 @@ class H2KillDurabilityTest extends BridgeTestSupport {
                 NodeProcess refresher = new NodeProcess("h2kill-refresher-" + cycle, freePort(), nodeProperties(file, true));
                 try {
                     Thread.sleep(6000);   // refreshes flowing through the host's database server
-                    Map<String, Integer> beforeHostKill = quietSnapshot(refresher);
+                    Map<String, Integer> beforeHostKill = quietSnapshot(file);
                     host.kill();           // SIGKILL right after the refresher's last commits
                     releaseTokenCalls();
                     assertEquals(CONNECTIONS, beforeHostKill.size(), "snapshot before the kill");
@@ -214,7 +229,7 @@ class H2KillDurabilityTest extends BridgeTestSupport {
                     });
                     lostAfterHostKill += wentBackwards(beforeHostKill, after.get(0));
                     Thread.sleep(4000);    // more refreshes, the refresher now the file's only process
-                    Map<String, Integer> beforeSoleKill = quietSnapshot(refresher);
+                    Map<String, Integer> beforeSoleKill = quietSnapshot(file);
                     refresher.kill();      // SIGKILL right after its last commits
                     releaseTokenCalls();
                     Map<String, Integer> disk = new HashMap<>();
@@ -263,6 +278,6 @@ class H2KillDurabilityTest extends BridgeTestSupport {
             finalStart = now;
             return CONNECTIONS;
         }
-        return (int) now.entrySet().stream().filter(e -> e.getValue() <= finalStart.get(e.getKey())).count();
+        return (int) now.entrySet().stream().filter(e -> e.getValue() <= finalStart.getOrDefault(e.getKey(), 0)).count();
     }
 }

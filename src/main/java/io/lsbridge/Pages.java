@@ -4,18 +4,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.ExchangeProperty;
 
 /** The small HTML pages a retailer's browser sees, and the JSON errors operators see. */
 public class Pages {
 
-    public String connected(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback,
-                            @ExchangeProperty("tenant") TenantDiscovery.Tenant tenant,
-                            @ExchangeProperty("saved") ConnectionStore.Saved saved) {
+    public String connected(String profile, TenantDiscovery.Tenant tenant, ConnectionStore.Saved saved) {
         String store = tenant.name() == null ? tenant.key() : tenant.name() + " (" + tenant.key() + ")";
         return page("Store connected", "<h1>Store connected</h1><p>" + escape(store) + " is "
                 + (saved.created() ? "now connected" : "connected again (its existing connection was updated)")
-                + " through profile <b>" + escape(callback.profile().name()) + "</b>.</p>"
+                + " through profile <b>" + escape(profile) + "</b>.</p>"
                 + "<p>Connection id: <code>" + escape(saved.id()) + "</code></p><p>You can close this window.</p>");
     }
 

@@ -46,7 +46,6 @@ public record TestDatabase(String url, String user, String password) {
         ds.setUsername(user);
         ds.setPassword(password);
         ds.setMaximumPoolSize(poolSize);
-        ds.setMinimumIdle(0);
         return ds;
     }
 

@@ -3,12 +3,15 @@ package io.lsbridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpResponse;
+import java.sql.Connection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import io.lsbridge.ConnectionStore.Tokens;
 import io.lsbridge.refresh.Lease;
@@ -34,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * The storage guarantees under concurrency, on the bridge's own beans and database: a lease goes to one
  * refresher at a time (also across "nodes": two lease holders with their own owner names), a commit
  * lands once and only with the refresh token it replaces, a state is consumed once, two callbacks for
- * one store at once make one connection, and times and texts come back as written.
+ * one store at once make one connection, times and texts come back as written, and a caller waits for a
+ * database connection no longer than bridge.db.connection-timeout-ms.
  * {@link PostgresStorageTest} runs the same on PostgreSQL (READ COMMITTED).
  */
 class StorageTest extends BridgeTestSupport {
@@ -43,6 +49,13 @@ class StorageTest extends BridgeTestSupport {
     @AfterAll
     void stopPool() {
         pool.shutdownNow();
+    }
+
+    @Override
+    protected Properties extraProperties() {
+        Properties p = new Properties();
+        p.setProperty("bridge.db.connection-timeout-ms", "5000");
+        return p;
     }
 
     private <T> T bean(String name, Class<T> type) {
@@ -208,5 +221,27 @@ class StorageTest extends BridgeTestSupport {
         assertEquals(3, recent.size(), "LIMIT");
         assertTrue(((String) recent.get(0).get("detail")).startsWith("event 5 "), "newest first");
         assertEquals(1000, ((String) recent.get(0).get("detail")).length(), "cut to the column");
+    }
+
+    @Test
+    void aCallerWaitsForAFreeDatabaseConnectionNoLongerThanTheConnectionTimeout() throws Exception {
+        HikariDataSource bridgePool = (HikariDataSource) dataSource();
+        assertEquals(5000, bridgePool.getConnectionTimeout());
+        List<Connection> held = new ArrayList<>();
+        try {
+            while (held.size() < bridgePool.getMaximumPoolSize()) {
+                held.add(bridgePool.getConnection());
+            }
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = Browser.call("GET", base() + "/connections", apiKey, null);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(r.statusCode() >= 500, () -> r.statusCode() + " " + r.body());
+            assertTrue(millis >= 4_500 && millis < 25_000, "gave up after the 5 s timeout, not the default 30 s: " + millis);
+        } finally {
+            for (Connection c : held) {
+                c.close();
+            }
+        }
+        assertEquals(200, Browser.call("GET", base() + "/connections", apiKey, null).statusCode());
     }
 }

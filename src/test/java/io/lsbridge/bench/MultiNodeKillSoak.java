@@ -63,6 +63,8 @@ public final class MultiNodeKillSoak {
         String run = "soak-" + UUID.randomUUID().toString().substring(0, 8);
         String keyFile = "target/bench-db/" + run + ".key";
         new java.io.File("target/bench-db").mkdirs();
+        // the sandbox's log to a file (WARN also on the console); each node logs to target/test-logs/node-*.log
+        BenchLogging.configure(java.nio.file.Path.of("target/bench-db/" + run + "-sandbox.log"));
         TestDatabase shared = "h2".equals(o.get("database")) ? TestDatabase.h2File("target/bench-db/" + run)
                 : TestDatabase.postgres(run);
         System.out.println("soak " + o + " on " + shared);
@@ -105,6 +107,14 @@ public final class MultiNodeKillSoak {
 
             Stats start = Stats.of(sandbox);
             List<NodeProcess> running = new ArrayList<>();
+            // the nodes are stopped however this ends (a node that does not start, an interrupt)
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> running.forEach(n -> {
+                try {
+                    n.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            })));
             int[] ports = new int[nodes];
             for (int i = 0; i < nodes; i++) {
                 ports[i] = freePort();

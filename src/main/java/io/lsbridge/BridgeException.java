@@ -17,7 +17,8 @@ public class BridgeException extends RuntimeException {
     }
 
     public BridgeException(int status, String code, String message, Long retryAfterSeconds) {
-        super(message);
+        // one line always: messages may quote request input and end up in logs and pages
+        super(message == null ? null : message.replaceAll("\\p{Cntrl}", "?"));
         this.status = status;
         this.code = code;
         this.retryAfterSeconds = retryAfterSeconds;

@@ -169,4 +169,85 @@ class ConnectionsApiTest extends BridgeTestSupport {
         assertEquals(apiRequests, stat("apiRequests"), "nothing reached Lightspeed");
         assertEquals(before, connectionTableSnapshot(), "nothing changed");
     }
+
+    @Test
+    void personalTokenRegistersAnXSeriesConnectionThatNeverExpires() {
+        String body = "{\"profile\":\"x-series\",\"domain_prefix\":\"personal-shop\",\"token\":\"lsxs_pt_abcdefgh12345678\"}";
+        HttpResponse<String> r = Browser.call("POST", base() + "/connections", apiKey, body);
+        assertEquals(201, r.statusCode(), r::body);
+        assertFalse(r.body().contains("lsxs_pt_abcdefgh12345678"), "the token is never echoed");
+        Map<String, Object> conn = connection("x-series", "personal-shop");
+        assertEquals("PERSONAL", conn.get("kind"));
+        assertEquals("ACTIVE", conn.get("status"));
+        assertEquals(null, conn.get("accessTokenExpiresAt"));
+
+        // bad input is refused and stores nothing
+        String before = connectionTableSnapshot();
+        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey,
+                "{\"profile\":\"x-series\",\"domain_prefix\":\"evil.example/x\",\"token\":\"lsxs_pt_abcdefgh\"}").statusCode());
+        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey,
+                "{\"profile\":\"r-series\",\"domain_prefix\":\"shop\",\"token\":\"lsxs_pt_abcdefgh\"}").statusCode());
+        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey, "not json").statusCode());
+        assertEquals(before, connectionTableSnapshot());
+    }
+
+    @Test
+    void deleteForgetsTheConnectionAndErasesItsTokens() {
+        assertEquals(200, connectStore("o-series", "short-lived").statusCode());
+        String id = (String) connection("o-series", io.lsbridge.sandbox.Sandbox.tenantId("o", "short-lived")).get("id");
+
+        HttpResponse<String> r = Browser.call("DELETE", base() + "/connections/" + id, apiKey, null);
+        assertEquals(200, r.statusCode(), r::body);
+        assertEquals(404, Browser.call("GET", base() + "/connections/" + id, apiKey, null).statusCode());
+        assertTrue(rows("SELECT access_token_enc FROM connection WHERE id = ?", id).isEmpty());
+        assertEquals(1, rows("SELECT 1 FROM connection_event WHERE connection_id = ? AND event_type = 'DELETED'", id).size());
+        assertEquals(404, Browser.call("DELETE", base() + "/connections/" + id, apiKey, null).statusCode());
+    }
+
+    @Test
+    void operatorApiNeedsTheRightKey() {
+        for (String path : List.of("/connections", "/connections/00000000-0000-0000-0000-000000000000")) {
+            HttpResponse<String> none = Browser.call("GET", base() + path, null, null);
+            assertEquals(401, none.statusCode());
+            assertTrue(none.body().contains("missing_api_key"), none.body());
+            HttpResponse<String> wrong = Browser.call("GET", base() + path, "wrong-" + apiKey, null);
+            assertEquals(401, wrong.statusCode());
+            assertTrue(wrong.body().contains("invalid_api_key"), wrong.body());
+            assertFalse(wrong.body().contains(apiKey));
+        }
+        String before = connectionTableSnapshot();
+        assertEquals(401, Browser.call("POST", base() + "/connections", "wrong", "{}").statusCode());
+        assertEquals(401, Browser.call("DELETE", base() + "/connections/x", null, null).statusCode());
+        assertEquals(401, Browser.call("POST", base() + "/connections/00000000-0000-0000-0000-000000000000/refresh", null, null)
+                .statusCode());
+        assertEquals(401, Browser.call("GET", base() + "/api/00000000-0000-0000-0000-000000000000/x", "wrong", null).statusCode());
+        assertEquals(before, connectionTableSnapshot());
+    }
+
+    @Test
+    void aDeferredRefreshNowSaysWhenToComeBackInItsOwnRetryAfter() {
+        assertEquals(200, connectStore("r-series", "deferred-shop").statusCode());
+        String id = connectionId("r-series", "deferred-shop");
+        sandboxAdmin("faults", "{\"mode\":\"429\",\"count\":1,\"series\":\"r\",\"retryAfterSeconds\":5}");
+        HttpResponse<String> r = send("POST", "/connections/" + id + "/refresh?Retry-After=7777", null,
+                "X-Api-Key", apiKey, "Retry-After", "7777");
+        assertEquals(503, r.statusCode(), r::body);
+        assertTrue(r.body().contains("\"outcome\":\"DEFERRED\""), r.body());
+        long retryAfter = Long.parseLong(r.headers().firstValue("retry-after").orElseThrow(() -> new AssertionError("no Retry-After")));
+        assertTrue(retryAfter >= 1 && retryAfter <= 6, "the token endpoint's own wait, not the request's: " + retryAfter);
+    }
+
+    @Test
+    void errorLogLinesNameTheRouteAndTheRequestSafely() throws IOException {
+        java.nio.file.Path log = java.nio.file.Path.of("target/test-logs/bridge-tests.log");
+        long start = java.nio.file.Files.size(log);
+        assertEquals(404, send("GET", "/connect/no%0d%0aFAKE-LINE", null).statusCode());
+        assertEquals(404, send("GET", "/connections/00000000-0000-0000-0000-000000000000", null, "X-Api-Key", apiKey).statusCode());
+        String lines = java.nio.file.Files.readString(log).substring((int) start);
+        assertTrue(lines.contains("connect refused for profile 'no??FAKE-LINE': 404 unknown_profile"), lines);
+        assertTrue(lines.contains("show-connection failed: 404 unknown_connection"), lines);
+        for (String line : lines.split("\n")) {
+            assertFalse(line.startsWith("FAKE-LINE"), "a request cannot start a log line: " + line);
+        }
+    }
 }

@@ -49,6 +49,18 @@ public class Failures {
         return " (" + (line.length() > 200 ? line.substring(0, 200) + "..." : line) + ")";
     }
 
+    /**
+     * A request value (such as the profile in the path) fit for a log line: letters, digits, '.',
+     * '_' and '-' kept, anything else '?', at most 64 characters; "" for none.
+     */
+    public String logValue(Object value) {
+        if (value == null) {
+            return "";
+        }
+        String s = String.valueOf(value).replaceAll("[^A-Za-z0-9._-]", "?");
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+
     private static BridgeException tokenFailure(TokenEndpoint.TokenCallFailed tf) {
         if (tf.getError() != null && tf.needsReauthorization()) {
             return new BridgeException(400, tf.getError(), "Lightspeed refused the authorization code (" + tf.getError()

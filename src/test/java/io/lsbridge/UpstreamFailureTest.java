@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +164,24 @@ class UpstreamFailureTest extends BridgeTestSupport {
         // the connections are kept as they were
         assertEquals("ACTIVE", view(dead).get("status"));
         assertEquals("ACTIVE", view(slow).get("status"));
+    }
+
+
+    /** The one failure that is not expected: 500 internal_error, its text and stack trace in the log only. */
+    @Test
+    void anUnexpectedFailureIsA500WhoseDetailsStayInTheLog() throws Exception {
+        // the fallback route, as it is the last the server tries also after being advised (restarted)
+        AdviceWith.adviceWith(context, "not-found", a -> a.weaveById("answer-not-found").replace()
+                .throwException(new IllegalStateException("unexpected detail for the operator")));
+        long log = logSize();
+        HttpResponse<String> r = Browser.call("GET", base() + "/no/such/path", null, null);
+        assertJsonError(r, 500, "internal_error");
+        assertFalse(r.body().contains("unexpected detail"), r.body());
+        String lines = logSince(log);
+        assertTrue(lines.contains("not-found failed: 500 internal_error"), lines);
+        assertTrue(lines.contains("ERROR") && lines.contains("java.lang.IllegalStateException: unexpected detail for the operator"),
+                lines);
+        assertTrue(lines.contains("\tat "), "with its stack trace: " + lines);
     }
 
     private String personalConnection(String profile, String store) {

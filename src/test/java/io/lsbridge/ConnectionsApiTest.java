@@ -250,4 +250,14 @@ class ConnectionsApiTest extends BridgeTestSupport {
             assertFalse(line.startsWith("FAKE-LINE"), "a request cannot start a log line: " + line);
         }
     }
+
+    @Test
+    void aVerbTheApiDoesNotOfferGetsAJsonError() {
+        for (String call : List.of("PUT /connections", "PATCH /connections/00000000-0000-0000-0000-000000000000",
+                "GET /connections/00000000-0000-0000-0000-000000000000/refresh")) {
+            HttpResponse<String> r = send(call.split(" ")[0], call.split(" ")[1], null, "X-Api-Key", apiKey);
+            assertTrue(r.statusCode() == 404 || r.statusCode() == 405, () -> call + ": " + r.statusCode());
+            assertTrue(r.body().startsWith("{\"error\":"), () -> call + ": " + r.body());
+        }
+    }
 }

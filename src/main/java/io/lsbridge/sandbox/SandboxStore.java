@@ -128,9 +128,19 @@ public class SandboxStore {
 
     void addCode(String code, Code value) {
         String hash = Secrets.sha256Hex(code);
-        execute("INSERT INTO sandbox.codes (code_hash, series, store, redirect_uri, scope, challenge, expires_at)"
-                + " VALUES (?,?,?,?,?,?,?)", hash, value.series(), value.store(), value.redirectUri(), value.scope(),
-                value.challenge(), value.expiresAt());
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO sandbox.codes"
+                + " (code_hash, series, store, redirect_uri, scope, challenge, expires_at) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, hash);
+            ps.setString(2, value.series());
+            ps.setString(3, value.store());
+            ps.setString(4, value.redirectUri());
+            ps.setString(5, value.scope());
+            ps.setString(6, value.challenge());
+            ps.setLong(7, value.expiresAt());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("sandbox could not store a code", e);
+        }
         codes.put(hash, value);
     }
 
@@ -139,7 +149,13 @@ public class SandboxStore {
         String hash = Secrets.sha256Hex(code);
         Code value = codes.remove(hash);
         if (value != null) {
-            execute("DELETE FROM sandbox.codes WHERE code_hash = ?", hash);
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("DELETE FROM sandbox.codes WHERE code_hash = ?")) {
+                ps.setString(1, hash);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException("sandbox could not use up a code", e);
+            }
         }
         return value;
     }
@@ -181,17 +197,6 @@ public class SandboxStore {
                 codes.put(rs.getString(1), new Code(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getLong(7)));
             }
-        }
-    }
-
-    private void execute(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("sandbox could not store a code", e);
         }
     }
 }

@@ -219,4 +219,76 @@ class SandboxTest extends BridgeTestSupport {
         assertEquals(200, Browser.call("DELETE", base() + "/sandbox/admin/requests", null, null).statusCode());
         assertEquals("[]", Browser.call("GET", base() + "/sandbox/admin/requests", null, null).body());
     }
+
+    // ------------------------------------------------------------------ rotation rules and signed tokens
+
+    private Map<String, Object> seedOne(String series, String prefix) {
+        List<Map<String, Object>> grants = parse(sandboxAdmin("seed", "{\"series\":\"" + series + "\",\"count\":1,\"storePrefix\":\""
+                + prefix + "\"}").body(), new TypeReference<>() { });
+        return grants.get(0);
+    }
+
+    /** A refresh as each series wants it (X on the store's host, L and K with HTTP Basic). */
+    private HttpResponse<String> refreshAt(String series, String store, String refreshToken) {
+        String form = "grant_type=refresh_token&refresh_token=" + refreshToken;
+        if ("l".equals(series) || "k".equals(series)) {
+            return token(series, form, "sandbox-client:" + sandboxSecret);
+        }
+        String path = "x".equals(series) ? "/sandbox/x/" + store + "/api/1.0/token" : "/sandbox/" + series + "/oauth/token";
+        return new Browser().postForm(base() + path, form + "&client_id=sandbox-client&client_secret=" + sandboxSecret);
+    }
+
+    @Test
+    void eachSeriesRotatesAsLightspeedDoes() {
+        long revoked = stat("revokedRefreshTokenUses");
+        for (String series : List.of("x", "k")) {
+            // X and K: the old refresh token is revoked, and a use of it is counted
+            Map<String, Object> g = seedOne(series, "rotate-" + series);
+            String first = (String) g.get("refreshToken");
+            HttpResponse<String> r = refreshAt(series, (String) g.get("store"), first);
+            assertEquals(200, r.statusCode(), r::body);
+            assertNotEquals(first, body(r).get("refresh_token"));
+            assertNotEquals(g.get("accessToken"), body(r).get("access_token"));
+            HttpResponse<String> again = refreshAt(series, (String) g.get("store"), first);
+            assertEquals(400, again.statusCode());
+            assertTrue(again.body().contains("revoked"), again.body());
+        }
+        assertEquals(revoked + 2, stat("revokedRefreshTokenUses"));
+
+        // L: the previous refresh token still works for 60 s and answers the current tokens
+        Map<String, Object> l = seedOne("l", "grace");
+        Map<String, Object> rotated = body(refreshAt("l", null, (String) l.get("refreshToken")));
+        HttpResponse<String> grace = refreshAt("l", null, (String) l.get("refreshToken"));
+        assertEquals(200, grace.statusCode(), grace::body);
+        assertEquals(rotated.get("refresh_token"), body(grace).get("refresh_token"));
+        assertEquals(rotated.get("access_token"), body(grace).get("access_token"));
+
+        // O: the refresh token is reused, the access token renewed
+        Map<String, Object> o = seedOne("o", "reuse");
+        Map<String, Object> o1 = body(refreshAt("o", null, (String) o.get("refreshToken")));
+        assertEquals(o.get("refreshToken"), o1.get("refresh_token"));
+        assertNotEquals(o.get("accessToken"), o1.get("access_token"));
+        assertEquals(200, refreshAt("o", null, (String) o.get("refreshToken")).statusCode());
+
+        // R: refreshed early, the same access token comes back (the refresh token rotates)
+        Map<String, Object> r = seedOne("r", "early");
+        Map<String, Object> r1 = body(refreshAt("r", null, (String) r.get("refreshToken")));
+        assertEquals(r.get("accessToken"), r1.get("access_token"));
+        assertNotEquals(r.get("refreshToken"), r1.get("refresh_token"));
+        assertEquals(revoked + 2, stat("revokedRefreshTokenUses"), "grace and reuse are not revoked uses");
+    }
+
+    @Test
+    void tokensAreSignedForOneSeriesAndOneGrant() {
+        Map<String, Object> g = seedOne("l", "signed");
+        String token = (String) g.get("accessToken");
+        assertEquals(200, sandboxApiStatus("l", null, token));
+        char last = token.charAt(token.length() - 2);
+        String forged = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
+        assertEquals(401, sandboxApiStatus("l", null, forged), "an altered token is refused");
+        assertEquals(401, sandboxApiStatus("k", null, token.replace("sbx-at-l-", "sbx-at-k-")), "not a K token");
+        assertEquals(401, sandboxApiStatus("l", null, "sbx-at-l-" + "A".repeat(48)), "made up");
+        // a refresh token is not an access token
+        assertEquals(401, sandboxApiStatus("l", null, (String) g.get("refreshToken")));
+    }
 }

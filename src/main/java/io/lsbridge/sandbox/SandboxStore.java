@@ -142,6 +142,22 @@ public class SandboxStore {
             throw new IllegalStateException("sandbox could not store a code", e);
         }
         codes.put(hash, value);
+        if (codes.size() > 1000) {
+            forgetExpiredCodes();
+        }
+    }
+
+    /** Codes nobody exchanged in time: out of memory and out of the table. */
+    private void forgetExpiredCodes() {
+        long now = System.currentTimeMillis();
+        codes.values().removeIf(code -> code.expiresAt() < now);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM sandbox.codes WHERE expires_at < ?")) {
+            ps.setLong(1, now);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("sandbox could not forget expired codes", e);
+        }
     }
 
     /** Takes a code out for good (single use); null when unknown or already taken. */
@@ -186,10 +202,7 @@ public class SandboxStore {
                         rs.getString(4), rs.getBoolean(5), s));
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM sandbox.codes WHERE expires_at < ?")) {
-            ps.setLong(1, System.currentTimeMillis());
-            ps.executeUpdate();
-        }
+        forgetExpiredCodes();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT code_hash, series, store, redirect_uri, scope, challenge, expires_at FROM sandbox.codes");
              ResultSet rs = ps.executeQuery()) {

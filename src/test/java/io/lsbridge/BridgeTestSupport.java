@@ -68,8 +68,8 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         p.setProperty("bridge.api-key", apiKey);
         p.setProperty("bridge.sandbox.client-secret", sandboxSecret);
         p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");
-        // a context name per class: Quartz keeps one scheduler per name in the JVM, and a scheduler left by an
-        // earlier class (with other trigger intervals) must not be shared with this one
+        // one Quartz scheduler per test class (its name follows the context's): a refresh-loop job of the
+        // class before, still firing while its context stops, cannot land in this class's context
         p.setProperty("camel.main.name", "lightspeed-oauth-bridge-" + getClass().getSimpleName());
         p.putAll(extraProperties());
         configuration.withUseOverridePropertiesWithPropertiesComponent(p);

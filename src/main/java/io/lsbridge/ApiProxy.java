@@ -33,7 +33,8 @@ public class ApiProxy {
             + "|Content-Disposition|Retry-After|X-LS-API-.*|X-RateLimit-.*|CamelHttpResponseCode)");
 
     private ProviderProfiles profiles;
-    private TokenRefresher refresher;
+    private ConnectionStore store;
+    private int expirySkewSeconds = 30;
     private LeakyBuckets buckets;
     private int maxWaitSeconds = 10;
     private int getRetries = 1;
@@ -95,8 +96,10 @@ public class ApiProxy {
         byte[] body = "GET".equals(method) || "HEAD".equals(method) || "DELETE".equals(method) && m.getBody() == null
                 ? null : m.getBody(byte[].class);
 
-        // the connection with a valid token (renewed first if it has expired): one query when fresh
-        ConnectionStore.ApiRow row = refresher.usable(id);
+        // the connection (cached lookup); an expiring token is renewed by the route (direct:refresh-connection)
+        ConnectionStore.ApiRow row = activeRow(id);
+        exchange.setProperty("tokenExpiring", "OAUTH".equals(row.kind()) && row.accessExpiresAt() != null
+                && !row.accessExpiresAt().isAfter(Instant.now().plusSeconds(expirySkewSeconds)));
         ProviderProfile profile = profiles.require(row.profile());
         String base = profile.apiBaseFor(row.tenant());
         String url = base + (path.isEmpty() ? "" : "/" + path);
@@ -116,6 +119,44 @@ public class ApiProxy {
         exchange.setProperty("rateLimit", profile.rate().limit());
         exchange.setProperty("apiAttempt", "again");
         exchange.setProperty("apiStarted", System.currentTimeMillis());
+    }
+
+    // interim (until the proxy helper's YAML rewrite): the bean steps around direct:refresh-connection
+
+    private ConnectionStore.ApiRow activeRow(String id) {
+        ConnectionStore.ApiRow row = store.apiRow(id).orElseThrow(() ->
+                new BridgeException(404, "unknown_connection", "There is no connection with that id."));
+        if (!"ACTIVE".equals(row.status())) {
+            throw new BridgeException(409, "needs_reauthorization", "The connection is " + row.status()
+                    + ": the store must authorize again at /connect/" + row.profile() + " ("
+                    + (row.lastError() == null ? "no detail" : row.lastError()) + ").");
+        }
+        return row;
+    }
+
+    /** After the route refreshed an expiring token: the token to use, or 409/503. */
+    public void afterRefresh(Exchange exchange) {
+        String id = exchange.getProperty("connectionId", String.class);
+        ConnectionStore.ApiRow row = activeRow(id);
+        if (row.accessExpiresAt() != null && !row.accessExpiresAt().isAfter(Instant.now())) {
+            throw new BridgeException(503, "token_unavailable", "The access token expired and could not be "
+                    + "renewed yet (" + exchange.getMessage().getBody() + "); try again shortly.");
+        }
+        exchange.setProperty("usedToken", row.accessToken());
+    }
+
+    /** After the route refreshed a token the upstream refused (401): the token to retry with, or 409/503. */
+    public void afterRejected(Exchange exchange) {
+        String id = exchange.getProperty("connectionId", String.class);
+        String outcome = String.valueOf(exchange.getMessage().getBody());
+        ConnectionStore.ApiRow row = activeRow(id);
+        if (!"REFRESHED".equals(outcome) && !"NOT_YET".equals(outcome) && !"FRESH".equals(outcome)
+                && row.accessToken().equals(exchange.getProperty("rejectedToken", String.class))) {
+            throw new BridgeException(503, "token_unavailable",
+                    "Lightspeed refused the access token and a new one could not be had yet (" + outcome + ").");
+        }
+        exchange.setProperty("usedToken", row.accessToken());
+        exchange.removeProperty("rejectedToken");
     }
 
     /** Rejects traversal (also percent-encoded, also twice), schemes, empty segments and odd characters. */
@@ -146,11 +187,7 @@ public class ApiProxy {
     /** One attempt: only allow-listed headers, the current bearer token, the target URL. */
     public void attempt(Exchange exchange) {
         Call call = exchange.getProperty("apiCall", Call.class);
-        String rejected = exchange.getProperty("rejectedToken", String.class);
-        String token = rejected != null ? refresher.replaceRejected(call.connectionId(), rejected)
-                : exchange.getProperty("usedToken", String.class);
-        exchange.setProperty("usedToken", token);
-        exchange.removeProperty("rejectedToken");
+        String token = exchange.getProperty("usedToken", String.class);
         Message m = exchange.getMessage();
         m.getHeaders().clear();
         m.getHeaders().putAll(call.headers());
@@ -218,8 +255,12 @@ public class ApiProxy {
         this.profiles = profiles;
     }
 
-    public void setRefresher(TokenRefresher refresher) {
-        this.refresher = refresher;
+    public void setStore(ConnectionStore store) {
+        this.store = store;
+    }
+
+    public void setExpirySkewSeconds(int expirySkewSeconds) {
+        this.expirySkewSeconds = expirySkewSeconds;
     }
 
     public void setBuckets(LeakyBuckets buckets) {

@@ -1,0 +1,64 @@
+package io.lsbridge.proxy;
+
+import java.time.Instant;
+
+import io.lsbridge.ConnectionStore;
+import io.lsbridge.ProviderProfile;
+import io.lsbridge.ProviderProfiles;
+
+/**
+ * The proxy's connection lookup (contract 2) and the upstream URL of a call. One query per
+ * connection per bridge.api.connection-cache-millis (ConnectionStore's short cache, dropped by
+ * every local write); unknown ids answer 404.
+ */
+public class ApiConnections {
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("^[0-9a-f-]{36}$");
+    private ConnectionStore store;
+    private ProviderProfiles profiles;
+    private int expirySkewSeconds = 30;
+
+    /** The connection and its token state; state UNKNOWN when there is none (or its profile is gone). */
+    public ApiConnection lookup(String id) {
+        ConnectionStore.ApiRow row = id == null || !ID.matcher(id).matches() ? null : store.apiRow(id).orElse(null);
+        ProviderProfile profile = row == null ? null : profiles.find(row.profile()).orElse(null);
+        if (profile == null) {
+            return new ApiConnection(id, null, null, null, null, null, null, null, ApiConnection.UNKNOWN, null, null, false);
+        }
+        return new ApiConnection(row.id(), row.profile(), row.tenant(), row.status(), row.kind(), row.accessToken(),
+                row.accessExpiresAt(), row.lastError(), state(row, Instant.now()), profile.apiBaseFor(row.tenant()),
+                profile.rate(), profile.acceptJson());
+    }
+
+    /** USABLE, EXPIRING (renew first), EXPIRED, or NEEDS_REAUTH (any status but ACTIVE). */
+    String state(ConnectionStore.ApiRow row, Instant now) {
+        if (!"ACTIVE".equals(row.status())) {
+            return ApiConnection.NEEDS_REAUTH;
+        }
+        Instant expires = row.accessExpiresAt();
+        if (expires == null || !"OAUTH".equals(row.kind()) || expires.isAfter(now.plusSeconds(expirySkewSeconds))) {
+            return ApiConnection.USABLE;
+        }
+        return expires.isAfter(now) ? ApiConnection.EXPIRING : ApiConnection.EXPIRED;
+    }
+
+    /**
+     * The upstream URL: the connection's API base plus the path. The path passed the request check
+     * (no dot segment, no '//', no scheme, no backslash), so the URL stays under the base.
+     */
+    public String url(ApiConnection connection, String path) {
+        String base = connection.apiBase();
+        return path == null || path.isEmpty() ? base : base + "/" + path;
+    }
+
+    public void setStore(ConnectionStore store) {
+        this.store = store;
+    }
+
+    public void setProfiles(ProviderProfiles profiles) {
+        this.profiles = profiles;
+    }
+
+    public void setExpirySkewSeconds(int expirySkewSeconds) {
+        this.expirySkewSeconds = expirySkewSeconds;
+    }
+}

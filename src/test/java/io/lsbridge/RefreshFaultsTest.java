@@ -22,6 +22,9 @@ import java.util.concurrent.Future;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpServer;
 
+import io.lsbridge.refresh.RefreshLeases;
+import io.lsbridge.refresh.RefreshOutcome;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -108,14 +111,16 @@ class RefreshFaultsTest extends BridgeTestSupport {
             // the same through the proxy's entry point: 50 threads find the token expired
             makeDue(id);
             long calls2 = stat("refreshCalls");
-            TokenRefresher refresher = context.getRegistry().lookupByNameAndType("tokenRefresher", TokenRefresher.class);
-            List<Callable<String>> users = new ArrayList<>();
+            List<Callable<Object>> users = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                users.add(() -> refresher.freshAccessToken(id));
+                users.add(() -> template.requestBodyAndHeader("direct:refresh-connection", id, "LightspeedRefreshMode", "EXPIRED"));
             }
             List<String> tokens = new ArrayList<>();
-            for (Future<String> f : pool.invokeAll(users)) {
-                tokens.add(f.get());
+            for (Future<Object> f : pool.invokeAll(users)) {
+                Object outcome = f.get();
+                assertTrue(outcome == RefreshOutcome.REFRESHED || outcome == RefreshOutcome.FRESH,
+                        "a typed outcome, shared or fresh: " + outcome);
+                tokens.add(accessToken(id));
             }
             assertEquals(calls2 + 1, stat("refreshCalls"), "exactly one token call");
             String newest = accessToken(id);
@@ -214,10 +219,10 @@ class RefreshFaultsTest extends BridgeTestSupport {
         await("the call is in flight", 5_000, () -> stat("refreshCalls") == calls + 1);
 
         // another refresher (another node) cannot take the lease while the call hangs
-        ConnectionStore store = context.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
-        assertTrue(store.acquireLease(id, "another-node", 4, null).isEmpty(), "lease is held during the hang");
+        RefreshLeases leases = context.getRegistry().lookupByNameAndType("refreshLeases", RefreshLeases.class);
+        assertEquals(RefreshOutcome.LEASED_ELSEWHERE, leases.take(id, "FORCE", null).refusal(), "lease is held during the hang");
         Thread.sleep(1000);
-        assertTrue(store.acquireLease(id, "another-node", 4, null).isEmpty(), "still held");
+        assertEquals(RefreshOutcome.LEASED_ELSEWHERE, leases.take(id, "FORCE", null).refusal(), "still held");
         assertEquals(calls + 1, stat("refreshCalls"), "no second token call meanwhile");
 
         // after the timeout the refresh is retried and succeeds with the same refresh token

@@ -10,14 +10,19 @@
 # Peak: wrk -t2 -c32, each request on a random one of the 100 connections (tenants, for a and b).
 # Latency at a fixed 1,000 requests/s: 10 hey processes, each -c 1 -q 100 on its own connection
 # (connections 0..9; tenants bench-0..9 for a and b), per-request times merged into p50/p99.
-# Prints requests/s, c/a and c/b, p50/p99 of each and whether the targets are met; exits 0 even when
+# Then (d), in the same JVM and run: a bare Camel proxy route (platform-http -> camel-http, none of the
+# bridge's steps), the floor of what the bridge's Camel proxy can do here; the targets compare (c) to it.
+# At the end the bridge side prints the heap held by its rate state for 1,000 X-Series connections each
+# sent 350 requests (RateLimits, measured after full GCs).
+# Prints requests/s, c/a, c/b and c/d, p50/p99 of each and whether the targets are met; exits 0 even when
 # they are not (it is a measurement). Installs wrk, nginx and hey from Debian if absent.
 #
 #   bench/proxy-bench.sh [bridge.property=value ...]
 # Environment: BENCH_SECONDS (each measured run, default 10), BENCH_WARMUP (bridge warm-up under
 # load before its runs, default 40), BENCH_CONNECTIONS (wrk connections, default 32),
 # BENCH_JAVA_OPTS (default -Xmx1g), BENCH_OUT (default bench/out/proxy-<time>).
-# Targets (2-core machine): (c) >= 5000 requests/s at peak; p99 of (c) at 1,000/s within 2 ms of (b).
+# Targets (issue 8): (c) >= 0.8 x (d) requests/s at peak; p99 of (c) at 1,000/s within 1 ms of (d);
+# rate state for 1,000 connections x 350 requests <= 8 MB. Ratios measured in one run are what count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +33,8 @@ CONNS=${BENCH_CONNECTIONS:-32}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx1g}
 RATE_PROCS=10          # hey processes at the fixed rate
 RATE_PER_PROC=100      # requests/s each: 1,000/s in all
-TARGET_RPS=5000
-TARGET_P99_GAP_MS=2
+TARGET_RATIO=0.8
+TARGET_P99_GAP_MS=1
 
 # ---------------------------------------------------------------- tools
 need=()
@@ -276,13 +281,13 @@ touch "$OUT/stop"
 for _ in $(seq 1 100); do kill -0 "$JAVA_PID" 2>/dev/null || break; sleep 0.2; done
 wait "$JAVA_PID" 2>/dev/null || true
 JAVA_PID=
-grep -E '^bridge log:' "$OUT/bridge.out" || true
+grep -E '^bridge log:|^rate state:' "$OUT/bridge.out" || true
 
 # ---------------------------------------------------------------- summary
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (y > 0) printf "%.3f", x / y; else print "n/a" }'; }
 met() { if [ "$1" = 1 ]; then echo MET; else echo "NOT MET"; fi; }
-t1=$(awk -v r="${RPS[c]:-0}" -v t=$TARGET_RPS 'BEGIN{print (r >= t) ? 1 : 0}')
-gap=$(awk -v c="${P99[c]}" -v b="${P99[b]}" 'BEGIN{printf "%.2f", c - b}')
+t1=$(awk -v c="${RPS[c]:-0}" -v d="${RPS[d]:-0}" -v t=$TARGET_RATIO 'BEGIN{print (d > 0 && c / d >= t) ? 1 : 0}')
+gap=$(awk -v c="${P99[c]}" -v d="${P99[d]}" 'BEGIN{printf "%.2f", c - d}')
 t2=$(awk -v g="$gap" -v t=$TARGET_P99_GAP_MS -v e="${RATE_ERRS[c]}" 'BEGIN{print (g <= t && e == 0) ? 1 : 0}')
 {
     echo
@@ -303,8 +308,9 @@ t2=$(awk -v g="$gap" -v t=$TARGET_P99_GAP_MS -v e="${RATE_ERRS[c]}" 'BEGIN{print
     printf "  CPU during its peak: %s\n" "${CPU[d]}"
     noisy=$(for t in a b c d; do awk -v o="${OTHER[$t]:-0}" -v t="$t" 'BEGIN{ if (o > 0.2) printf " (%s) %.2f", t, o }'; done)
     [ -n "$noisy" ] && echo "NOTE: other processes used cores during the peak runs:$noisy; the machine was shared, rerun to confirm"
-    printf "target 1: (c) >= %d req/s at peak: %s -> %s\n" $TARGET_RPS "${RPS[c]}" "$(met "$t1")"
-    printf "target 2: p99 of (c) within %d ms of (b) at 1,000 req/s: %s ms apart -> %s\n" $TARGET_P99_GAP_MS "$gap" "$(met "$t2")"
+    printf "target 1: (c)/(d) >= %s at peak: %s -> %s\n" $TARGET_RATIO "$(ratio "${RPS[c]}" "${RPS[d]}")" "$(met "$t1")"
+    printf "target 2: p99 of (c) within %d ms of (d) at 1,000 req/s: %s ms apart -> %s\n" $TARGET_P99_GAP_MS "$gap" "$(met "$t2")"
+    grep -E '^rate state:' "$OUT/bridge.out" | sed 's/^/target 3: /' || echo "target 3: rate state figure missing (see $OUT/bridge.out)"
     echo "bridge thread sample (last ${SAMPLE}s of the warm-up): $OUT/profile-warmup.txt"
 } | tee "$OUT/summary.txt"
 exit 0

@@ -29,6 +29,9 @@ import java.util.stream.Stream;
 
 import io.lsbridge.ConnectionStore;
 import io.lsbridge.InProcessBridge;
+import io.lsbridge.ProviderProfile;
+import io.lsbridge.proxy.ApiConnection;
+import io.lsbridge.rate.RateLimits;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -105,9 +108,8 @@ public final class ProxyBenchmark {
         p.setProperty(k + "api-base-url", upstream + "/t/{tenant}");
         p.setProperty(k + "refresh-policy", "rotating");
         p.setProperty(k + "refresh-margin-seconds", "60");
-        // per connection; 100 connections at the ~7,000/s peak are ~70/s each: the limit never bites. Not 100000:
-        // Camel's throttle (mode TotalRequests) keeps one permit object per allowed request in a DelayQueue per
-        // connection, so 100 x 100000 permits (~400 MB live, G1 marking all the time) would be measured instead
+        // per connection; 100 connections at the peak are far below 1000/s each: the limit never bites, but every
+        // call goes through the per-second rate state (a fixed-size ring of counters per connection)
         p.setProperty(k + "rate-model", "per-second");
         p.setProperty(k + "rate-per-second", "1000");
         p.putAll(extra);
@@ -158,6 +160,7 @@ public final class ProxyBenchmark {
                 }
                 Thread.sleep(100);
             }
+            System.out.println(rateStateHeap(ctx));
             long[] logCounts = BenchLogging.counts(logFile);
             System.out.printf(Locale.ROOT, "bridge log: %d ERROR, %d WARN lines%n", logCounts[0], logCounts[1]);
             return 0;
@@ -192,6 +195,57 @@ public final class ProxyBenchmark {
         };
     }
 
+    /**
+     * The heap held by the proxy's rate state for 1,000 X-Series connections (window model, 350
+     * requests per bridge.rate.window-millis) each sent 350 requests: the retained size of a fresh
+     * {@link RateLimits} after the calls, measured as the used heap after full GCs with and without it.
+     */
+    static String rateStateHeap(CamelContext ctx) {
+        int connections = 1000;
+        int requests = 350;
+        long windowMillis = Long.parseLong(ctx.resolvePropertyPlaceholders("{{bridge.rate.window-millis}}"));
+        int maxWait = Integer.parseInt(ctx.resolvePropertyPlaceholders("{{bridge.api.max-wait-seconds}}"));
+        ProviderProfile.RateModel x = new ProviderProfile.RateModel("window", 350, 0, 0, 0);
+        List<ApiConnection> conns = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            conns.add(new ApiConnection(UUID.randomUUID().toString(), "x-series", "store-" + i, "ACTIVE", "OAUTH", "t",
+                    null, null, ApiConnection.USABLE, "http://x", x, true));
+        }
+        long before = usedAfterGc();
+        RateLimits limits = new RateLimits();
+        limits.setWindowSlots(Integer.parseInt(ctx.resolvePropertyPlaceholders("{{bridge.rate.window-slots}}")));
+        long waited = 0;
+        for (int r = 0; r < requests; r++) {
+            for (ApiConnection c : conns) {
+                waited += limits.window(c, windowMillis, maxWait);
+            }
+        }
+        long after = usedAfterGc();
+        double mb = (after - before) / 1024.0 / 1024.0;
+        String line = String.format(Locale.ROOT, "rate state: %d connections x %d requests (window model, %d per %d ms): "
+                        + "%.2f MB held (%d bytes per connection; %d connections with state, waits %d ms in all) -> target <= 8 MB: %s",
+                connections, requests, 350, windowMillis, mb, (after - before) / connections, limits.size(), waited,
+                mb <= 8 ? "MET" : "NOT MET");
+        if (limits.size() != connections) {
+            throw new IllegalStateException("rate state lost connections");
+        }
+        return line;
+    }
+
+    private static long usedAfterGc() {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
     /** The profile names config/application.properties ships, so the benchmark keeps them usable. */
     private static String shippedProfiles() throws IOException {
         Properties shipped = new Properties();
@@ -206,17 +260,16 @@ public final class ProxyBenchmark {
     /** Marker frames: share of the busy worker samples with that method anywhere on the stack. */
     private static final String[][] MARKERS = {
             {"ApiKeyGuard.verify", "io.lsbridge.ApiKeyGuard.verify"},
-            {"ApiProxy.prepare (checks + rowState + tenant)", "io.lsbridge.ApiProxy.prepare"},
-            {"ApiProxy.attempt (freshAccessToken + headers)", "io.lsbridge.ApiProxy.attempt"},
-            {"TokenRefresher.freshAccessToken", "io.lsbridge.TokenRefresher.freshAccessToken"},
+            {"ApiRequestCheck (path, query, header checks)", "io.lsbridge.http.ApiRequestCheck."},
+            {"ApiConnections (lookup, url)", "io.lsbridge.proxy.ApiConnections."},
+            {"RateLimits (rate state)", "io.lsbridge.rate."},
+            {"Camel bean expressions (method: ...)", "org.apache.camel.language.bean.BeanExpression"},
+            {"Camel simple OGNL", "org.apache.camel.language.simple"},
             {"ConnectionStore.* (all SQL: rowState, tenant, accessToken)", "io.lsbridge.ConnectionStore."},
-            {"  ConnectionStore.rowState", "io.lsbridge.ConnectionStore.rowState"},
-            {"  ConnectionStore.tenant", "io.lsbridge.ConnectionStore.tenant"},
-            {"  ConnectionStore.accessToken", "io.lsbridge.ConnectionStore.accessToken"},
+            {"  ConnectionStore.apiRow (cached lookup)", "io.lsbridge.ConnectionStore.apiRow"},
             {"  Hikari getConnection/close", "com.zaxxer.hikari.pool."},
             {"  H2 (org.h2.*)", "org.h2."},
             {"TokenCipher (AES-GCM decrypt)", "io.lsbridge.TokenCipher."},
-            {"ApiProxy.judge", "io.lsbridge.ApiProxy.judge"},
             {"Camel throttle", "org.apache.camel.processor.Throttler"},
             {"camel-http producer (whole upstream call)", "org.apache.camel.component.http.HttpProducer.process"},
             {"  Apache HttpClient 5 (org.apache.hc.*)", "org.apache.hc."},

@@ -29,7 +29,26 @@ public class ApiConnections {
                 profile.rate(), profile.acceptJson());
     }
 
-    /** USABLE, EXPIRING (renew first), EXPIRED, or NEEDS_REAUTH (any status but ACTIVE). */
+    // the route reads these through bean steps (a simple OGNL call on a record costs an exchange copy each)
+
+    /** UNKNOWN, USABLE, EXPIRING (renew first), EXPIRED, or NEEDS_REAUTH (any status but ACTIVE). */
+    public String state(ApiConnection connection) {
+        return connection.state();
+    }
+
+    /** window, per-second, leaky-bucket or none. */
+    public String rateModel(ApiConnection connection) {
+        return connection.rateModel();
+    }
+
+    public boolean acceptJson(ApiConnection connection) {
+        return connection.acceptJson();
+    }
+
+    public String accessToken(ApiConnection connection) {
+        return connection.accessToken();
+    }
+
     String state(ConnectionStore.ApiRow row, Instant now) {
         if (!"ACTIVE".equals(row.status())) {
             return ApiConnection.NEEDS_REAUTH;

@@ -5,6 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.lsbridge.ProviderProfile;
 import io.lsbridge.proxy.ApiConnection;
+import io.lsbridge.proxy.ApiConnections;
+
+import org.apache.camel.ExchangeProperty;
 
 /**
  * Per-connection rate limits for the proxy, a fixed-size {@link RateState} per connection whatever
@@ -26,6 +29,26 @@ public class RateLimits {
 
     private final Map<String, RateState> states = new ConcurrentHashMap<>();
     private int windowSlots = 10;
+    private long windowMillis = 300_000;
+    private int maxWaitSeconds = 10;
+
+    // ---------------------------------------------------------------- the route's steps (inputs bound by annotation)
+
+    /** Window model: the wait for this call (ms); above the max wait nothing is reserved. */
+    public long windowWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
+        return window(connection, windowMillis, maxWaitSeconds);
+    }
+
+    /** Per-second model. */
+    public long perSecondWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
+        return perSecond(connection, maxWaitSeconds);
+    }
+
+    /** Leaky-bucket model, the cost by the call's method. */
+    public long leakyBucketWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection,
+                                @ExchangeProperty("apiMethod") String method) {
+        return leakyBucket(connection, method, maxWaitSeconds);
+    }
 
     /** Window model: the profile's limit per {@code periodMillis} (bridge.rate.window-millis). */
     public long window(ApiConnection connection, long periodMillis, int maxWaitSeconds) {
@@ -85,6 +108,16 @@ public class RateLimits {
     private RateState state(String connectionId) {
         RateState s = states.get(connectionId);
         return s != null ? s : states.computeIfAbsent(connectionId, id -> new RateState());
+    }
+
+    /** The window model's period (bridge.rate.window-millis). */
+    public void setWindowMillis(long windowMillis) {
+        this.windowMillis = windowMillis;
+    }
+
+    /** Longest wait reserved (bridge.api.max-wait-seconds). */
+    public void setMaxWaitSeconds(int maxWaitSeconds) {
+        this.maxWaitSeconds = maxWaitSeconds;
     }
 
     /** Slots a window is cut into (bridge.rate.window-slots): more is closer to the exact window, costs 4 bytes each. */

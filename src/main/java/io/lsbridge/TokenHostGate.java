@@ -31,6 +31,17 @@ public class TokenHostGate {
         return until;
     }
 
+    /** Until when the endpoint of {@code request} is closed, or null when it is open. */
+    public Instant closedUntil(TokenEndpoint.TokenRequest request) {
+        return blockedUntil(request.url());
+    }
+
+    /** {@link #observe} for the endpoint of {@code request}. */
+    public Instant observeAnswer(TokenEndpoint.TokenRequest request, Integer status, String retryAfter, String remaining,
+                                 String reset) {
+        return observe(request.url(), status == null ? 0 : status, retryAfter, remaining, reset);
+    }
+
     /**
      * Reads a token response's rate-limit headers. Returns the instant the host opens again when
      * it has just been closed, else null.

@@ -68,6 +68,9 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         p.setProperty("bridge.api-key", apiKey);
         p.setProperty("bridge.sandbox.client-secret", sandboxSecret);
         p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");
+        // a context name per class: Quartz keeps one scheduler per name in the JVM, and a scheduler left by an
+        // earlier class (with other trigger intervals) must not be shared with this one
+        p.setProperty("camel.main.name", "lightspeed-oauth-bridge-" + getClass().getSimpleName());
         p.putAll(extraProperties());
         configuration.withUseOverridePropertiesWithPropertiesComponent(p);
     }

@@ -15,9 +15,15 @@ import org.h2.api.Trigger;
  */
 public class CommitFaultTrigger implements Trigger {
     static final Map<String, AtomicInteger> FAILURES = new ConcurrentHashMap<>();
-    static final AtomicInteger FAILED = new AtomicInteger();
+    /** Commits refused so far, per connection id. */
+    static final Map<String, AtomicInteger> FAILED = new ConcurrentHashMap<>();
     /** Column index of refresh_token_enc in the connection table (V1__connections.sql). */
     private static final int REFRESH_TOKEN_ENC = 7;
+
+    static int failed(String connectionId) {
+        AtomicInteger n = FAILED.get(connectionId);
+        return n == null ? 0 : n.get();
+    }
 
     static void failCommits(String connectionId, int times) {
         FAILURES.put(connectionId, new AtomicInteger(times));
@@ -30,7 +36,7 @@ public class CommitFaultTrigger implements Trigger {
         }
         AtomicInteger left = FAILURES.get(String.valueOf(oldRow[0]));
         if (left != null && left.getAndDecrement() > 0) {
-            FAILED.incrementAndGet();
+            FAILED.computeIfAbsent(String.valueOf(oldRow[0]), k -> new AtomicInteger()).incrementAndGet();
             throw new SQLException("Database is already closed (test fault)", "90098");
         }
     }

@@ -29,6 +29,11 @@ public class RefreshFlights {
         return existing == null ? new Flight(id, mine, true) : new Flight(id, existing, false);
     }
 
+    /** True for the caller that runs the refresh. */
+    public boolean leads(Flight flight) {
+        return flight.leader();
+    }
+
     /** A follower's wait: the leader's outcome, or the leader's failure as a 503. */
     public RefreshOutcome await(Flight flight) {
         try {

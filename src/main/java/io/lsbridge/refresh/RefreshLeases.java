@@ -95,6 +95,11 @@ public class RefreshLeases {
         return lease;
     }
 
+    /** Why {@code lease} was not granted, or null when it was. */
+    public RefreshOutcome refusal(Lease lease) {
+        return lease.refusal();
+    }
+
     private RefreshOutcome whyNot(String id) {
         return jdbc.queryOne("SELECT status, kind, refresh_token_enc, lease_until FROM connection WHERE id = ?", rs -> {
             Instant leaseUntil = Jdbc.instant(rs, "lease_until");

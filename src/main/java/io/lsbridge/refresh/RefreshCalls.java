@@ -13,13 +13,30 @@ import io.lsbridge.ProviderProfiles;
 import io.lsbridge.TokenEndpoint;
 
 /**
- * Reads a token endpoint's answer to a refresh, and words what happened: the tokens of a 2xx, the
- * OAuth error code otherwise (never a body: it may hold a token), the NEEDS_REAUTH reason (which
- * says what really happened before, when the refresh token was in doubt) and the platform's notice.
+ * The token call of a refresh: builds the request from a lease, reads the answer (the tokens of a
+ * 2xx, the OAuth error code otherwise, never a body: it may hold a token), and words what happened:
+ * the NEEDS_REAUTH reason (saying what made the refresh token doubtful, if it was) and the notice.
+ * Routes pass whole values in (a lease, a request): Camel 4.18 introspects the bean behind every
+ * OGNL call such as {@code ${exchangeProperty.lease.tenant()}} anew for each object, which costs more
+ * than the refresh itself.
  */
-public class RefreshAnswers {
+public class RefreshCalls {
     private TokenEndpoint tokenEndpoint;
     private ProviderProfiles profiles;
+
+    /**
+     * The refresh request for a leased row: with its stored refresh token, or with the rotated one
+     * kept after a failed commit when {@code candidate} is true.
+     */
+    public TokenEndpoint.TokenRequest request(Lease lease, Boolean candidate) {
+        String refreshToken = Boolean.TRUE.equals(candidate) ? lease.candidateRefreshToken() : lease.refreshToken();
+        return tokenEndpoint.refresh(lease.profile(), lease.tenant(), refreshToken, lease.scope());
+    }
+
+    /** True when the row holds a rotated refresh token kept after a failed commit that was not tried yet. */
+    public boolean candidateLeft(Lease lease, Boolean candidateTried) {
+        return lease.candidateRefreshToken() != null && !Boolean.TRUE.equals(candidateTried);
+    }
 
     /** The new tokens of a 2xx answer that holds an access token, else null. */
     public Tokens tokens(@Header(Exchange.HTTP_RESPONSE_CODE) Integer status, @Body String body) {

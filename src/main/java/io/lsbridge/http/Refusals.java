@@ -12,4 +12,9 @@ public class Refusals {
     public void refuse(int status, String code, String message) {
         throw new BridgeException(status, code, message);
     }
+
+    /** The same, telling the caller when to try again (the error route sends it as Retry-After). */
+    public void refuse(int status, String code, String message, long retryAfterSeconds) {
+        throw new BridgeException(status, code, message, retryAfterSeconds);
+    }
 }

@@ -72,8 +72,8 @@ public class AdminPages {
                         .append(esc(p.name())).append("\">Connect a store: ").append(esc(p.name())).append("</a> <small>")
                         .append(esc(p.series())).append("-Series</small></li>");
             } else {
-                b.append("<li class=\"unusable\">").append(esc(p.name())).append(": not usable, ")
-                        .append(esc(p.missingCredentials())).append("</li>");
+                b.append("<li class=\"unusable\">").append(esc(p.name()))
+                        .append(": not usable (the startup log says which setting is missing)</li>");
             }
         }
         b.append("</ul><p class=\"hint\">A connect link opens the provider's consent page; the store appears in the list"

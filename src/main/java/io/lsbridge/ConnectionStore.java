@@ -93,17 +93,33 @@ public class ConnectionStore {
      */
     public Saved saveAuthorizedConnection(String profile, String tenantKey, String tenantName, Tokens tokens,
                                           String kind) {
+        return saveAuthorizedConnection(profile, tenantKey, tenantName, tokens, kind, true);
+    }
+
+    /**
+     * As above; with {@code replaceOtherKind} false, a connection of another kind for the same
+     * store (e.g. an OAuth one when a personal token is posted) is left as it is and the call
+     * fails with 409 {@code connection_exists}, decided under the row lock.
+     */
+    public Saved saveAuthorizedConnection(String profile, String tenantKey, String tenantName, Tokens tokens,
+                                          String kind, boolean replaceOtherKind) {
         return inTransaction(c -> {
             String existing = null;
+            String existingKind = null;
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM connection WHERE profile = ? AND tenant_key = ? FOR UPDATE")) {
+                    "SELECT id, kind FROM connection WHERE profile = ? AND tenant_key = ? FOR UPDATE")) {
                 ps.setString(1, profile);
                 ps.setString(2, tenantKey);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         existing = rs.getString(1);
+                        existingKind = rs.getString(2);
                     }
                 }
+            }
+            if (existing != null && !replaceOtherKind && !kind.equals(existingKind)) {
+                throw new BridgeException(409, "connection_exists", "Store '" + tenantKey + "' already has a connection of kind "
+                        + existingKind + " (" + existing + "); send \"replace\": true to replace it.");
             }
             OffsetDateTime now = now();
             String keyId = cipher.currentKeyId();

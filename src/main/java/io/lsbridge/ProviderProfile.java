@@ -19,7 +19,7 @@ public record ProviderProfile(
         Map<String, String> extraAuthorizeParams,
         String clientId,
         String clientSecret,
-        String missingCredentials,
+        String unusableReason,
         String tenantParam,
         String tenantUrl,
         String tenantIdPointer,
@@ -33,7 +33,11 @@ public record ProviderProfile(
         boolean acceptJson,
         RateModel rate) {
 
-    public enum ClientAuth { FORM, BASIC }
+    /**
+     * How the bridge authenticates at the token endpoint: client id and secret in the form body,
+     * HTTP Basic, or {@code NONE} for a public client (client id in the body, no secret, PKCE).
+     */
+    public enum ClientAuth { FORM, BASIC, NONE }
 
     /**
      * How fast the bridge may call this API per connection. {@code kind}: {@code window} (at most
@@ -44,9 +48,9 @@ public record ProviderProfile(
     public record RateModel(String kind, int limit, int bucketSize, double dripPerSecond, int writeCost) {
     }
 
-    /** Usable when both client id and client secret are known. */
+    /** Usable when its client credentials are known (a public client needs its client id only). */
     public boolean usable() {
-        return missingCredentials == null;
+        return unusableReason == null;
     }
 
     public boolean tenantFromCallback() {
@@ -83,9 +87,9 @@ public record ProviderProfile(
         return template.replace("{tenant}", tenant);
     }
 
+    /** Its name: what a log line shows (never the client secret). */
     @Override
     public String toString() {
-        // never print the client secret
-        return "ProviderProfile[" + name + ", series " + series + ", authorize " + authorizeUrl + "]";
+        return name;
     }
 }

@@ -1,7 +1,10 @@
 package io.lsbridge;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -9,24 +12,34 @@ import java.util.function.Function;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import io.lsbridge.profile.ProfileBlock;
+import io.lsbridge.profile.ProfileProblem;
+import io.lsbridge.profile.ProfileReader;
 
 /**
  * The provider profiles named in {@code bridge.profiles}, each read from its
- * {@code bridge.profile.<name>.*} properties. A new OAuth 2.0 server needs properties only.
- * Client credentials come from the environment variables the profile names; in sandbox mode a
- * profile without them uses the sandbox's own client.
+ * {@code bridge.profile.<name>.*} properties (and those of the profile it {@code extends}).
+ * A new OAuth 2.0 server needs properties only. Client credentials come from the environment
+ * variables the profile names; in sandbox mode a profile without them uses the sandbox's own client.
+ * A block that cannot work is kept aside as unusable with the property to fix: it never stops
+ * another profile from working.
  */
 public class ProviderProfiles implements CamelContextAware {
-    private static final Logger LOG = LoggerFactory.getLogger(ProviderProfiles.class);
-
     /** The documented development API key; printed at startup because it is public anyway. */
     static final String DEFAULT_API_KEY = "sandbox-api-key";
 
     private CamelContext camelContext;
-    private volatile Map<String, ProviderProfile> profiles;
+    private volatile Loaded loaded;
     private Function<String, String> environment = System::getenv;
+
+    /** A profile that cannot be used, and why (the property or variable to set). */
+    public record Unusable(String name, String reason) {
+    }
+
+    /** Well-formed profiles (usable or lacking credentials), and blocks that cannot work with their problem. */
+    private record Loaded(Map<String, ProviderProfile> profiles, Map<String, String> broken) {
+    }
 
     @Override
     public void setCamelContext(CamelContext camelContext) {
@@ -38,25 +51,65 @@ public class ProviderProfiles implements CamelContextAware {
         return camelContext;
     }
 
-    /** For tests: where environment variables are read from. */
+    /** For tests: where environment variables are read from; the profiles are read again. */
     public void setEnvironment(Function<String, String> environment) {
         this.environment = environment;
+        this.loaded = null;
     }
 
     public Optional<ProviderProfile> find(String name) {
         return Optional.ofNullable(all().get(name));
     }
 
-    /** The profile, or a 404 for the browser naming what exists. */
+    /**
+     * The profile (usable or not), a 503 naming the property to fix for a block that cannot work,
+     * or a 404 naming what exists.
+     */
     public ProviderProfile require(String name) {
-        ProviderProfile p = name == null ? null : all().get(name);
-        if (p == null) {
-            // the name came from a URL: repeat it only when it is harmless to print
-            String shown = name != null && name.matches("[A-Za-z0-9_-]{1,64}") ? " called '" + name + "'" : " with that name";
-            throw new BridgeException(404, "unknown_profile", "There is no provider profile" + shown
-                    + ". Known profiles: " + String.join(", ", all().keySet()) + ".");
+        Loaded l = loaded();
+        ProviderProfile p = name == null ? null : l.profiles().get(name);
+        if (p != null) {
+            return p;
+        }
+        if (name != null && l.broken().containsKey(name)) {
+            throw new BridgeException(503, "profile_not_configured", "The profile '" + name
+                    + "' is not usable on this bridge: " + l.broken().get(name) + ".");
+        }
+        // the name came from a URL: repeat it only when it is harmless to print
+        String shown = name != null && name.matches("[A-Za-z0-9_-]{1,64}") ? " called '" + name + "'" : " with that name";
+        List<String> known = new ArrayList<>(l.profiles().keySet());
+        known.addAll(l.broken().keySet());
+        throw new BridgeException(404, "unknown_profile", "There is no provider profile" + shown
+                + ". Known profiles: " + String.join(", ", known) + ".");
+    }
+
+    /** The profile if it can be used now; otherwise a 404 or a 503 saying what to set. */
+    public ProviderProfile requireUsable(String name) {
+        ProviderProfile p = require(name);
+        if (!p.usable()) {
+            throw new BridgeException(503, "profile_not_configured", "The profile '" + p.name()
+                    + "' is not configured on this bridge: " + p.unusableReason() + ".");
         }
         return p;
+    }
+
+    /** Profiles that cannot be used, in the order of bridge.profiles, each with what to fix. */
+    public List<Unusable> unusable() {
+        List<Unusable> out = new ArrayList<>();
+        Loaded l = loaded();
+        for (String name : names()) {
+            if (l.broken().containsKey(name)) {
+                out.add(new Unusable(name, l.broken().get(name)));
+            } else if (l.profiles().containsKey(name) && !l.profiles().get(name).usable()) {
+                out.add(new Unusable(name, l.profiles().get(name).unusableReason()));
+            }
+        }
+        return out;
+    }
+
+    /** The keys in effect for a profile, its own and those it inherits through extends. */
+    public Map<String, String> effectiveProperties(String name) {
+        return ProfileBlock.read(name, this::prop).effective();
     }
 
     public Collection<ProviderProfile> list() {
@@ -75,20 +128,25 @@ public class ProviderProfiles implements CamelContextAware {
         return publicBaseUrl() + "/callback/" + profile.name();
     }
 
+    /** The well-formed profiles (usable or lacking credentials); blocks that cannot work are left out. */
     public Map<String, ProviderProfile> all() {
-        Map<String, ProviderProfile> p = profiles;
-        if (p == null) {
-            synchronized (this) {
-                if (profiles == null) {
-                    profiles = load();
-                }
-                p = profiles;
-            }
-        }
-        return p;
+        return loaded().profiles();
     }
 
-    /** Logs which mode runs and which profiles are usable; called once the bridge has started. */
+    private Loaded loaded() {
+        Loaded l = loaded;
+        if (l == null) {
+            synchronized (this) {
+                if (loaded == null) {
+                    loaded = load();
+                }
+                l = loaded;
+            }
+        }
+        return l;
+    }
+
+    /** Which mode runs and which profiles are usable: the startup route logs it once the bridge has started. */
     public String startupReport() {
         StringBuilder sb = new StringBuilder();
         String rule = "=".repeat(78);
@@ -110,119 +168,46 @@ public class ProviderProfiles implements CamelContextAware {
         }
         sb.append("  Public base URL: ").append(publicBaseUrl()).append('\n');
         sb.append("  Provider profiles:\n");
-        for (ProviderProfile p : list()) {
-            sb.append(String.format(Locale.ROOT, "    %-20s %-8s %s%n", p.name(), p.usable() ? "usable" : "UNUSABLE",
-                    p.usable() ? "connect at " + publicBaseUrl() + "/connect/" + p.name() : p.missingCredentials()));
+        Loaded l = loaded();
+        for (String name : names()) {
+            ProviderProfile p = l.profiles().get(name);
+            String reason = p == null ? l.broken().get(name) : p.unusableReason();
+            sb.append(String.format(Locale.ROOT, "    %-20s %-8s %s%n", name, reason == null ? "usable" : "UNUSABLE",
+                    reason == null ? "connect at " + publicBaseUrl() + "/connect/" + name : reason));
         }
         sb.append(rule);
-        String report = sb.toString();
-        LOG.info(report);
-        return report;
+        return sb.toString();
     }
 
-    private Map<String, ProviderProfile> load() {
-        Map<String, ProviderProfile> result = new LinkedHashMap<>();
-        String names = prop("bridge.profiles").orElse("");
-        for (String raw : names.split(",")) {
+    private List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (String raw : prop("bridge.profiles").orElse("").split(",")) {
             String name = raw.trim();
-            if (!name.isEmpty()) {
-                result.put(name, read(name));
+            if (!name.isEmpty() && !names.contains(name)) {
+                names.add(name);
             }
         }
-        return result;
+        return names;
     }
 
-    private ProviderProfile read(String name) {
-        String k = "bridge.profile." + name + ".";
-        String idEnv = prop(k + "client-id-env").orElse(null);
-        String secretEnv = prop(k + "client-secret-env").orElse(null);
-        String clientId = idEnv == null ? null : environment.apply(idEnv);
-        String clientSecret = secretEnv == null ? null : environment.apply(secretEnv);
-        String missing = null;
-        if (isBlank(clientId) || isBlank(clientSecret)) {
-            String baseUrl = prop("bridge.sandbox.base-url").orElse(null);
-            boolean pointsAtSandbox = baseUrl != null && required(k, "authorize-url").startsWith(baseUrl + "/");
-            if (sandboxEnabled() && pointsAtSandbox) {
-                clientId = prop("bridge.sandbox.client-id").orElse("sandbox-client");
-                clientSecret = prop("bridge.sandbox.client-secret").orElse("sandbox-secret");
-            } else {
-                missing = "set " + (idEnv == null ? "client-id-env" : idEnv) + " and "
-                        + (secretEnv == null ? "client-secret-env" : secretEnv) + " to use it";
-                clientId = null;
-                clientSecret = null;
-            }
-        }
-        Map<String, String> extra = new LinkedHashMap<>();
-        prop(k + "authorize-params").ifPresent(s -> {
-            for (String pair : s.split("&")) {
-                String[] kv = pair.split("=", 2);
-                if (!kv[0].isBlank()) {
-                    extra.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
+    private Loaded load() {
+        ProfileReader.Credentials credentials = new ProfileReader.Credentials(environment, sandboxEnabled(),
+                prop("bridge.sandbox.base-url").orElse(null), prop("bridge.sandbox.client-id").orElse("sandbox-client"),
+                prop("bridge.sandbox.client-secret").orElse("sandbox-secret"));
+        Map<String, ProviderProfile> profiles = new LinkedHashMap<>();
+        Map<String, String> broken = new LinkedHashMap<>();
+        for (String name : names()) {
+            try {
+                if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+                    throw new ProfileProblem("bridge.profiles names '" + name
+                            + "': a profile name is letters, digits, '-' and '_' (it goes into URLs)");
                 }
+                profiles.put(name, ProfileReader.read(ProfileBlock.read(name, this::prop), credentials));
+            } catch (ProfileProblem e) {
+                broken.put(name, e.getMessage());
             }
-        });
-        String separator = switch (prop(k + "scope-separator").orElse("space")) {
-            case "space" -> " ";
-            case "comma" -> ",";
-            case "plus" -> "+";
-            default -> prop(k + "scope-separator").get();
-        };
-        String tenantParam = prop(k + "tenant-param").orElse(null);
-        String tenantUrl = prop(k + "tenant-url").orElse(null);
-        if (tenantParam == null && tenantUrl == null) {
-            throw new IllegalStateException("profile " + name + ": set tenant-param or tenant-url");
         }
-        return new ProviderProfile(
-                name,
-                prop(k + "series").orElse("custom"),
-                required(k, "authorize-url"),
-                required(k, "token-url"),
-                ProviderProfile.ClientAuth.valueOf(prop(k + "client-auth").orElse("form").toUpperCase(Locale.ROOT)),
-                bool(k + "pkce", false),
-                prop(k + "scopes").orElse(null),
-                separator,
-                extra,
-                clientId,
-                clientSecret,
-                missing,
-                tenantParam,
-                tenantUrl,
-                prop(k + "tenant-id-pointer").orElse(null),
-                prop(k + "tenant-name-pointer").orElse(null),
-                required(k, "api-base-url"),
-                !"reusable".equals(prop(k + "refresh-policy").orElse("rotating")),
-                integer(k + "refresh-grace-seconds", 0),
-                integer(k + "refresh-margin-seconds", 300),
-                integer(k + "refresh-idle-days", 0),
-                bool(k + "refresh-sends-scope", false),
-                bool(k + "accept-json", true),
-                rateModel(k));
-    }
-
-    private ProviderProfile.RateModel rateModel(String k) {
-        String kind = prop(k + "rate-model").orElse("none");
-        return switch (kind) {
-            // X-Series: 300 x registers + 50 requests per window (5 minutes)
-            case "window" -> new ProviderProfile.RateModel(kind, prop(k + "rate-window-requests").map(Integer::parseInt)
-                    .orElse(300 * integer(k + "rate-registers", 1) + 50), 0, 0, 0);
-            case "leaky-bucket" -> new ProviderProfile.RateModel(kind, 0, integer(k + "rate-bucket-size", 90),
-                    Double.parseDouble(prop(k + "rate-drip-per-second").orElse("1")), integer(k + "rate-write-cost", 10));
-            case "per-second" -> new ProviderProfile.RateModel(kind, integer(k + "rate-per-second", 5), 0, 0, 0);
-            case "none" -> new ProviderProfile.RateModel(kind, 0, 0, 0, 0);
-            default -> throw new IllegalStateException(k + "rate-model must be window, leaky-bucket, per-second or none");
-        };
-    }
-
-    private String required(String prefix, String key) {
-        return prop(prefix + key).orElseThrow(() -> new IllegalStateException("missing property " + prefix + key));
-    }
-
-    private boolean bool(String key, boolean dflt) {
-        return prop(key).map(Boolean::parseBoolean).orElse(dflt);
-    }
-
-    private int integer(String key, int dflt) {
-        return prop(key).map(String::trim).map(Integer::parseInt).orElse(dflt);
+        return new Loaded(Collections.unmodifiableMap(profiles), Collections.unmodifiableMap(broken));
     }
 
     private Optional<String> prop(String key) {
@@ -230,9 +215,5 @@ public class ProviderProfiles implements CamelContextAware {
             throw new IllegalStateException("ProviderProfiles has no CamelContext");
         }
         return camelContext.getPropertiesComponent().resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty());
-    }
-
-    private static boolean isBlank(String s) {
-        return s == null || s.isBlank();
     }
 }

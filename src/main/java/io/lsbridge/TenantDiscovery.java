@@ -3,9 +3,6 @@ package io.lsbridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
 
 /**
  * Finds which store a new token belongs to: X-Series names it on the callback
@@ -17,13 +14,13 @@ public class TenantDiscovery {
     public record Tenant(String key, String name) {
     }
 
-    public Tenant fromCallback(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback) {
-        return new Tenant(callback.tenantFromCallback(), null);
+    /** The store named on the callback (already checked): its key, no name. */
+    public Tenant named(String tenant) {
+        return new Tenant(tenant, null);
     }
 
-    public Tenant fromResponse(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback,
-                               @Header(Exchange.HTTP_RESPONSE_CODE) Integer status, String body) {
-        ProviderProfile p = callback.profile();
+    /** Reads the account lookup's answer with the profile's JSON pointers. */
+    public Tenant fromResponse(ProviderProfile p, Integer status, String body) {
         if (status == null || status != 200) {
             throw new BridgeException(502, "tenant_discovery_failed", "Lightspeed gave tokens but its "
                     + "account lookup answered HTTP " + status + "; the store was not connected. Try again.");

@@ -10,18 +10,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 
+import io.lsbridge.flow.CodeGrant;
+import io.lsbridge.flow.UrlForm;
+
 /**
- * Builds token requests in each profile's format (form body or HTTP Basic client
- * authentication, PKCE verifier) and reads token responses. The HTTP call itself is the
- * {@code token-call} route.
+ * Builds token requests in each profile's format (client id and secret in the form body, HTTP
+ * Basic, or a public client's id alone; PKCE verifier) and reads token responses. The HTTP call
+ * itself is the {@code token-call} route.
  */
 public class TokenEndpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What the token-call route sends. {@code authorization} is null for form-body client auth. */
+    /** What the token-call route sends. {@code authorization} is null unless the profile uses HTTP Basic. */
     public record TokenRequest(String url, String authorization, String body) {
         @Override
         public String toString() {
@@ -29,16 +31,17 @@ public class TokenEndpoint {
         }
     }
 
-    public TokenRequest authorizationCode(@ExchangeProperty("callback") AuthorizationFlow.VerifiedCallback callback) {
-        ProviderProfile p = callback.profile();
+    /** The one exchange of a checked callback's code. */
+    public TokenRequest authorizationCode(CodeGrant grant) {
+        ProviderProfile p = grant.profile();
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "authorization_code");
-        form.put("code", callback.code());
-        form.put("redirect_uri", callback.redirectUri());
-        if (callback.codeVerifier() != null) {
-            form.put("code_verifier", callback.codeVerifier());
+        form.put("code", grant.code());
+        form.put("redirect_uri", grant.redirectUri());
+        if (grant.codeVerifier() != null) {
+            form.put("code_verifier", grant.codeVerifier());
         }
-        return withClientAuth(p, p.tokenUrlFor(callback.tenantFromCallback()), form);
+        return withClientAuth(p, p.tokenUrlFor(grant.tenant()), form);
     }
 
     public TokenRequest refresh(ProviderProfile p, String tenant, String refreshToken, String scope) {
@@ -53,14 +56,17 @@ public class TokenEndpoint {
 
     private static TokenRequest withClientAuth(ProviderProfile p, String url, Map<String, String> form) {
         String authorization = null;
-        if (p.clientAuth() == ProviderProfile.ClientAuth.BASIC) {
-            authorization = "Basic " + Base64.getEncoder().encodeToString(
+        switch (p.clientAuth()) {
+            case BASIC -> authorization = "Basic " + Base64.getEncoder().encodeToString(
                     (p.clientId() + ":" + p.clientSecret()).getBytes(StandardCharsets.UTF_8));
-        } else {
-            form.put("client_id", p.clientId());
-            form.put("client_secret", p.clientSecret());
+            case FORM -> {
+                form.put("client_id", p.clientId());
+                form.put("client_secret", p.clientSecret());
+            }
+            // a public client (RFC 6749 2.3, with PKCE): its id only, never a secret
+            case NONE -> form.put("client_id", p.clientId());
         }
-        return new TokenRequest(url, authorization, AuthorizationFlow.form(form));
+        return new TokenRequest(url, authorization, UrlForm.encode(form));
     }
 
     /**

@@ -106,6 +106,48 @@ class CallbackRejectionTest extends BridgeTestSupport {
     }
 
     @Test
+    void bindingCookieSmuggledAsAQueryParameterDoesNotCount() {
+        Browser browser = new Browser();
+        String callback = decide(connect(browser, "r-series"), "grant", "shop-smuggle");
+        String binding = browser.cookies().get("lsb_binding");
+        String smuggled = callback + "&Cookie=" + java.net.URLEncoder.encode("lsb_binding=" + binding,
+                java.nio.charset.StandardCharsets.UTF_8);
+
+        // platform-http turns query parameters into headers: a parameter called Cookie is still no cookie
+        assertRejected(new Browser(), smuggled, 400, "browser_mismatch", "binding cookie is missing", true);
+        Browser impostor = new Browser();
+        impostor.cookies().put("lsb_binding", "an-attackers-own-binding-value");
+        assertRejected(impostor, smuggled, 400, "browser_mismatch", "does not match", true);
+
+        // the genuine browser can still finish: the rejected attempts consumed nothing
+        assertEquals(200, browser.get(callback).statusCode());
+    }
+
+    @Test
+    void aRefusalAfterTheTokenCallIsLoggedWithItsProfile() throws Exception {
+        java.nio.file.Path log = java.nio.file.Path.of("target/test-logs/bridge-tests.log");
+        long start = java.nio.file.Files.size(log);
+        Browser first = new Browser();
+        String callback = decide(connect(first, "o-series"), "grant", "shop-logged");
+        assertEquals(200, first.get(callback).statusCode());
+        Browser browser = new Browser();
+        String replay = decide(connect(browser, "o-series"), "grant", "shop-logged")
+                .replaceAll("code=[^&]+", "code=" + Browser.query(callback).get("code"));
+        assertRejected(browser, replay, 400, "invalid_grant", "already used", false);
+
+        String written;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            f.seek(start);
+            byte[] b = new byte[(int) (f.length() - start)];
+            f.readFully(b);
+            written = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String line = written.lines().filter(l -> l.contains("TokenCallFailed") && l.contains("invalid_grant"))
+                .findFirst().orElseThrow(() -> new AssertionError("no refusal logged: " + written));
+        assertTrue(line.contains("'o-series'"), line);
+    }
+
+    @Test
     void accessDenied() {
         Browser browser = new Browser();
         String callback = decide(connect(browser, "l-series"), "deny", "shop-d");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
@@ -46,5 +48,56 @@ class ProductionProfileTest extends BridgeTestSupport {
 
         assertEquals(404, new Browser().get(base() + "/sandbox/admin/stats").statusCode());
         assertEquals(404, new Browser().get(base() + "/sandbox/x/oauth/authorize").statusCode());
+    }
+
+    /** The staging and trial blocks extend their series: the same effective values as the copies shipped before. */
+    @Test
+    void stagingAndTrialExtendTheirSeriesWithTheirOwnUrlsAndCredentials() {
+        ProviderProfiles profiles = context.getRegistry().lookupByNameAndType("providerProfiles", ProviderProfiles.class);
+        Map<String, String> staging = new LinkedHashMap<>();
+        staging.put("series", "L");
+        staging.put("authorize-url", "https://test.lightspeedapis.com/resto/oauth2/v1/authorize");
+        staging.put("token-url", "https://test.lightspeedapis.com/resto/oauth2/v1/token");
+        staging.put("client-auth", "basic");
+        staging.put("pkce", "true");
+        staging.put("client-id-env", "LIGHTSPEED_L_STAGING_CLIENT_ID");
+        staging.put("client-secret-env", "LIGHTSPEED_L_STAGING_CLIENT_SECRET");
+        staging.put("tenant-url", "https://test.lightspeedapis.com/resto/rest/core/company");
+        staging.put("tenant-id-pointer", "/id");
+        staging.put("tenant-name-pointer", "/name");
+        staging.put("api-base-url", "https://test.lightspeedapis.com/resto/rest");
+        staging.put("refresh-policy", "rotating");
+        staging.put("refresh-grace-seconds", "60");
+        staging.put("refresh-margin-seconds", "300");
+        staging.put("refresh-idle-days", "30");
+        staging.put("rate-model", "per-second");
+        staging.put("rate-per-second", "5");
+        assertEquals(staging, profiles.effectiveProperties("l-series-staging"));
+
+        Map<String, String> trial = new LinkedHashMap<>();
+        trial.put("series", "K");
+        trial.put("authorize-url", "https://auth.lsk-demo.app/realms/k-series/protocol/openid-connect/auth");
+        trial.put("token-url", "https://auth.lsk-demo.app/realms/k-series/protocol/openid-connect/token");
+        trial.put("client-auth", "basic");
+        trial.put("scopes", "orders-api items financial-api offline_access");
+        trial.put("client-id-env", "LIGHTSPEED_K_TRIAL_CLIENT_ID");
+        trial.put("client-secret-env", "LIGHTSPEED_K_TRIAL_CLIENT_SECRET");
+        trial.put("tenant-url", "https://api.trial.lsk.lightspeed.app/f/data/businesses");
+        trial.put("tenant-id-pointer", "/0/businessId");
+        trial.put("tenant-name-pointer", "/0/businessName");
+        trial.put("api-base-url", "https://api.trial.lsk.lightspeed.app");
+        trial.put("refresh-policy", "rotating");
+        trial.put("refresh-margin-seconds", "300");
+        trial.put("refresh-idle-days", "14");
+        trial.put("rate-model", "per-second");
+        trial.put("rate-per-second", "5");
+        assertEquals(trial, profiles.effectiveProperties("k-series-trial"));
+
+        // unusable without their own variables, which the page names (not the base profile's)
+        ProviderProfile p = profiles.require("l-series-staging");
+        assertEquals("set LIGHTSPEED_L_STAGING_CLIENT_ID and LIGHTSPEED_L_STAGING_CLIENT_SECRET to use it", p.unusableReason());
+        HttpResponse<String> r = new Browser().get(base() + "/connect/k-series-trial");
+        assertEquals(503, r.statusCode());
+        assertTrue(r.body().contains("LIGHTSPEED_K_TRIAL_CLIENT_ID"), r.body());
     }
 }

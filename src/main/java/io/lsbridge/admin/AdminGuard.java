@@ -38,6 +38,7 @@ public class AdminGuard {
     private long idleMillis = Duration.ofMinutes(30).toMillis();
     private boolean secureCookie;
     private int maxSessions = 1000;
+    private java.util.function.LongSupplier clock = System::currentTimeMillis;
 
     public void setApiKey(String apiKey) {
         this.apiKey = apiKey;
@@ -67,24 +68,43 @@ public class AdminGuard {
             sessions.values().stream().min((a, b) -> Long.compare(a.idleUntilMillis(), b.idleUntilMillis()))
                     .ifPresent(s -> sessions.remove(s.id()));
         }
-        Session s = new Session(Secrets.randomToken(32), Secrets.randomToken(32), System.currentTimeMillis() + idleMillis);
+        Session s = new Session(Secrets.randomToken(32), Secrets.randomToken(32), clock.getAsLong() + idleMillis);
         sessions.put(s.id(), s);
         return s;
     }
 
     /** The session named by the request's cookie, its idle time renewed; null when there is none or it expired. */
     public Session find(@Header("Cookie") String cookieHeader) {
+        return lookup(cookieHeader, true);
+    }
+
+    /**
+     * For the page's own background reload: the session or a 401, without renewing its idle time,
+     * so a tab left open still signs out after the idle time.
+     */
+    public Session requireWithoutRenewal(@Header("Cookie") String cookieHeader) {
+        Session s = lookup(cookieHeader, false);
+        if (s == null) {
+            throw new BridgeException(401, "not_signed_in", "Sign in with the bridge's API key to use the admin page.");
+        }
+        return s;
+    }
+
+    private Session lookup(String cookieHeader, boolean renew) {
         String id = cookie(cookieHeader);
         if (id == null || !SESSION_ID.matcher(id).matches()) {
             return null;
         }
         Session s = sessions.get(id);
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         if (s == null || s.idleUntilMillis() < now) {
             if (s != null) {
                 sessions.remove(id);
             }
             return null;
+        }
+        if (!renew) {
+            return s;
         }
         Session renewed = new Session(s.id(), s.csrf(), now + idleMillis);
         sessions.put(id, renewed);
@@ -135,12 +155,17 @@ public class AdminGuard {
         return id;
     }
 
+    /** For tests: the time in milliseconds. */
+    void setClock(java.util.function.LongSupplier clock) {
+        this.clock = clock;
+    }
+
     int sessionCount() {
         return sessions.size();
     }
 
     private void purgeExpired() {
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         sessions.values().removeIf(s -> s.idleUntilMillis() < now);
     }
 

@@ -3,6 +3,7 @@ package io.lsbridge.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -250,6 +251,29 @@ class AdminPageTest extends BridgeTestSupport {
         behindHttps.setPublicBaseUrl("https://bridge.example.com");
         assertTrue(behindHttps.cookieFor(behindHttps.login("k")).endsWith("; Secure"));
         assertNull(behindHttps.login("wrong"));
+    }
+
+    @Test
+    void aSessionEndsWhenIdleEvenWhileTheListReloadsItself() {
+        long[] now = {1_000_000};
+        AdminGuard guard = new AdminGuard();
+        guard.setApiKey("k");
+        guard.setIdleMinutes(30);
+        guard.setClock(() -> now[0]);
+        String cookie = AdminGuard.COOKIE + "=" + guard.login("k").id();
+        now[0] += 20 * 60_000;
+        assertTrue(guard.requireWithoutRenewal(cookie) != null, "the background reload at 20 min");
+        now[0] += 11 * 60_000;
+        assertThrows(io.lsbridge.BridgeException.class, () -> guard.requireWithoutRenewal(cookie), "31 min without use");
+        assertNull(guard.find(cookie));
+
+        String used = AdminGuard.COOKIE + "=" + guard.login("k").id();
+        now[0] += 20 * 60_000;
+        assertTrue(guard.find(used) != null, "a page view at 20 min renews");
+        now[0] += 20 * 60_000;
+        assertTrue(guard.find(used) != null, "40 min after sign-in, 20 after the last use");
+        now[0] += 31 * 60_000;
+        assertNull(guard.find(used));
     }
 
     @Test

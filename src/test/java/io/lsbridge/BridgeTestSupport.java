@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.junit5.CamelContextConfiguration;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -81,6 +82,17 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         // camel-main reads the server port before override properties apply
         System.setProperty("camel.server.port", Integer.toString(port));
         return super.createCamelContext();
+    }
+
+    /**
+     * Stops this class's bridge when its tests are done. Camel's per-class context manager
+     * (LegacyCamelContextManager, whose stop() does nothing) only does that when the whole run ends,
+     * so every earlier class's bridge (HTTP server, refresh loop, pool) would keep running beside the
+     * next ones.
+     */
+    @AfterAll
+    void stopThisClassesBridge() {
+        contextManagerExtension.getContextManager().close();
     }
 
     protected String base() {

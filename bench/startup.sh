@@ -86,6 +86,6 @@ printf '%s\n' "${results[@]}" | awk -v ts="$target_s" -v tm="$target_mb" -v core
     printf "ready  min %.2f s  median %.2f s   (target <= %s s)\n", r[1], med(r, n), ts
     printf "cpu    min %.2f s  median %.2f s   (JVM CPU time until ready)\n", c[1], med(c, n)
     printf "rss    min %d MB   median %d MB    (target <= %s MB, after the rest period)\n", m[1], med(m, n), tm
-    printf "load   min %.2f    median %.2f     (1-minute load average, %d cores)\n", l[1], med(l, n), 2
+    printf "load   min %.2f    median %.2f     (1-minute load average, %d cores)\n", l[1], med(l, n), cores
     printf "targets: ready %s, rss %s\n", (med(r, n) <= ts ? "MET" : "NOT MET"), (med(m, n) <= tm ? "MET" : "NOT MET")
   }'

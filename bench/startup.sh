@@ -8,7 +8,7 @@
 # archive), then RUNS timed starts (default 5). For each: seconds to ready (wall clock, from the
 # launch of bin/camel), CPU seconds the JVM used until ready (less sensitive to a busy machine),
 # VmRSS of the java process after STARTUP_REST_SECONDS (default 5) at rest, and the load average.
-# Environment: STARTUP_PORT (default 18480), JAVA_OPTS (passed to bin/camel, e.g. to compare flags),
+# Environment: STARTUP_PORT (default 18480; the management server gets the next one), JAVA_OPTS (passed to bin/camel, e.g. to compare flags),
 # STARTUP_TARGET_SECONDS (3), STARTUP_TARGET_RSS_MB (200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,7 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then runs=$1; shift; fi
 [ "${1:-}" = "--" ] && shift
 extra=("$@")
 port=${STARTUP_PORT:-18480}
+mport=$((port + 1))   # Camel's management port, when the config turns that server on
 rest=${STARTUP_REST_SECONDS:-5}
 target_s=${STARTUP_TARGET_SECONDS:-3}
 target_mb=${STARTUP_TARGET_RSS_MB:-200}
@@ -45,7 +46,7 @@ one() {
   local log=$1
   local t0 t1 code="" ready cpu rss
   t0=$(date +%s%N)
-  bin/camel run --property=camel.server.port="$port" "${extra[@]}" >"$log" 2>&1 &
+  bin/camel run --property=camel.server.port="$port" --property=camel.management.port="$mport" "${extra[@]}" >"$log" 2>&1 &
   pid=$!   # bin/camel execs java: this is the JVM's pid
   while :; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://localhost:$port/connect/x-series" || true)

@@ -53,13 +53,12 @@ class CamelRunSecretsTest {
         Files.createDirectories(work);
         String apiKey = "it-key-" + UUID.randomUUID();
         String clientSecret = "it-secret-" + UUID.randomUUID();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
+        int managementPort = freePort();
         base = "http://localhost:" + port;
         Path stdout = work.resolve("stdout.log");
-        ProcessBuilder pb = new ProcessBuilder("bin/camel", "run", "--property=camel.server.port=" + port)
+        ProcessBuilder pb = new ProcessBuilder("bin/camel", "run", "--property=camel.server.port=" + port,
+                "--property=camel.management.port=" + managementPort)
                 .directory(new File(".")).redirectErrorStream(true).redirectOutput(stdout.toFile());
         // secrets come from the environment, as in production (Camel maps BRIDGE_X_Y to bridge.x.y)
         pb.environment().put("BRIDGE_API_KEY", apiKey);
@@ -275,6 +274,12 @@ class CamelRunSecretsTest {
             m.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
         }
         return m;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Boots the real routes/ and config/application.properties once per test class, on a free
- * port and a fresh H2 file database, in sandbox mode. Helpers walk the flow as a browser would.
+ * port and a fresh H2 file database (or PostgreSQL: {@link #newDatabase}), in sandbox mode.
+ * Helpers walk the flow as a browser would.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class BridgeTestSupport extends CamelMainTestSupport {
@@ -36,6 +37,8 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
     // set in initOnce(): CamelTestSupport's constructor calls configureContext before field initialisers run
     protected int port;
     protected String dbFile;
+    /** The bridge's database for this class. */
+    protected TestDatabase database;
     /** A per-run API key and sandbox client secret, so the log and secret scans can look for them. */
     protected String apiKey;
     protected String sandboxSecret;
@@ -46,7 +49,17 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
             dbFile = "target/test-db/" + getClass().getSimpleName() + "-" + UUID.randomUUID();
             apiKey = "test-key-" + UUID.randomUUID();
             sandboxSecret = "sandbox-secret-" + UUID.randomUUID();
+            database = newDatabase();
         }
+    }
+
+    /**
+     * The bridge's database for this class: a fresh H2 file ({@code dbFile}), or PostgreSQL when the
+     * run says {@code -Dbridge.test.database=postgres}. The PostgreSQL variants of a test class
+     * override this with {@code TestDatabase.postgres(...)}.
+     */
+    protected TestDatabase newDatabase() {
+        return TestDatabase.byDefault(getClass().getSimpleName(), dbFile);
     }
 
     @Override
@@ -65,7 +78,7 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         initOnce();
         Properties p = new Properties();
         p.setProperty("camel.server.port", Integer.toString(port));
-        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + dbFile + ";AUTO_SERVER=TRUE");
+        p.putAll(database.bridgeProperties());
         p.setProperty("bridge.api-key", apiKey);
         p.setProperty("bridge.sandbox.client-secret", sandboxSecret);
         p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");

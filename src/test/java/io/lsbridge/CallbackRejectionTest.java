@@ -78,8 +78,8 @@ class CallbackRejectionTest extends BridgeTestSupport {
         String authorize = connect(browser, "o-series");
         String callback = decide(authorize, "grant", "shop-late");
         String stateHash = Secrets.sha256Hex(Browser.query(authorize).get("state"));
-        assertEquals(1, execute("UPDATE authorization_request SET expires_at = DATEADD(MINUTE, -1, CURRENT_TIMESTAMP)"
-                + " WHERE state_hash = ?", stateHash));
+        assertEquals(1, execute("UPDATE authorization_request SET expires_at = ? WHERE state_hash = ?",
+                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusMinutes(1), stateHash));
         assertRejected(browser, callback, 400, "state_expired", "expired", true);
     }
 

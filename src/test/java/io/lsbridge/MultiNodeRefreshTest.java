@@ -19,7 +19,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bridge processes sharing one database (H2 in server mode) against one sandbox (this JVM):
+ * Bridge processes sharing one database (H2 in server mode; PostgreSQL in PostgresMultiNodeRefreshTest)
+ * against one sandbox (this JVM):
  * two nodes refreshing 200 connections never use a refresh token twice, and a node killed
  * with SIGKILL mid-refresh loses only the refreshes whose answers were in flight, and says so.
  */
@@ -33,21 +34,23 @@ class MultiNodeRefreshTest extends BridgeTestSupport {
         return p;
     }
 
-    /** The shared database, opened by this JVM first so it stays the H2 server while nodes come and go. */
-    private record Shared(String file, HikariDataSource dataSource, ConnectionStore store) implements AutoCloseable {
+    /** The shared database, opened by this JVM first (on H2: so it stays the H2 server while nodes come and go). */
+    private record Shared(String file, TestDatabase db, HikariDataSource dataSource, ConnectionStore store) implements AutoCloseable {
         @Override
         public void close() {
             dataSource.close();
         }
     }
 
+    /** The database the nodes share: an H2 file in server mode (a test setup); the PostgreSQL variant overrides. */
+    protected TestDatabase newSharedDatabase(String file) {
+        return TestDatabase.byDefault("shared", file);
+    }
+
     private Shared sharedDatabase() {
         String file = "target/test-db/shared-" + UUID.randomUUID();
-        HikariDataSource ds = new HikariDataSource();
-        ds.setJdbcUrl("jdbc:h2:file:./" + file + ";AUTO_SERVER=TRUE");
-        ds.setUsername("sa");
-        ds.setPassword("sa");
-        ds.setMaximumPoolSize(4);
+        TestDatabase db = newSharedDatabase(file);
+        HikariDataSource ds = db.open(4);
         SchemaMigrator migrator = new SchemaMigrator();
         migrator.setDataSource(ds);
         migrator.migrate();
@@ -56,13 +59,13 @@ class MultiNodeRefreshTest extends BridgeTestSupport {
         ConnectionStore store = new ConnectionStore();
         store.setDataSource(ds);
         store.setCipher(cipher);
-        return new Shared(file, ds, store);
+        return new Shared(file, db, ds, store);
     }
 
     private Map<String, String> nodeProperties(Shared shared) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("camel.main.routesIncludePattern", "file:routes/*.camel.yaml");   // no sandbox in the nodes
-        p.put("bridge.db.url", "jdbc:h2:file:./" + shared.file() + ";AUTO_SERVER=TRUE");
+        shared.db().bridgeProperties().forEach((k, v) -> p.put((String) k, (String) v));
         p.put("bridge.encryption.sandbox-key-file", shared.file() + ".key");
         p.put("bridge.sandbox.base-url", base() + "/sandbox");
         p.put("bridge.sandbox.client-secret", sandboxSecret);

@@ -42,7 +42,7 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
     }
 
     /** Installs the test-only trigger (once; the context is up only once a test runs). */
-    private void installTrigger() {
+    protected void installTrigger() {
         execute("CREATE TRIGGER IF NOT EXISTS commit_fault BEFORE UPDATE ON connection FOR EACH ROW CALL '"
                 + CommitFaultTrigger.class.getName() + "'");
     }
@@ -50,6 +50,16 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
     @AfterAll
     void removeTrigger() {
         execute("DROP TRIGGER IF EXISTS commit_fault");
+    }
+
+    /** The next {@code times} commits of new tokens to this connection fail (0: none). */
+    protected void failCommits(String connectionId, int times) {
+        CommitFaultTrigger.failCommits(connectionId, times);
+    }
+
+    /** Commits of new tokens to this connection refused so far. */
+    protected int failedCommits(String connectionId) {
+        return CommitFaultTrigger.failed(connectionId);
     }
 
     private String connected(String profile, String store) {
@@ -70,11 +80,11 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
     void aCommitThatFailsBrieflyIsRetriedAndLands() {
         String id = connected("x-series", "blip-shop");
         long revoked = stat("revokedRefreshTokenUses");
-        CommitFaultTrigger.failCommits(id, 2);
+        failCommits(id, 2);
         HttpResponse<String> r = refreshNow(id);
         assertEquals(200, r.statusCode(), r::body);
         assertEquals("REFRESHED", parse(r.body(), new TypeReference<Map<String, Object>>() { }).get("outcome"));
-        assertEquals(2, CommitFaultTrigger.failed(id), "two commits failed, the third landed");
+        assertEquals(2, failedCommits(id), "two commits failed, the third landed");
         assertEquals(1, refreshCount(id));
         assertEquals(200, sandboxApiStatus("x", "blip-shop", accessToken(id)));
         assertEquals(revoked, stat("revokedRefreshTokenUses"));
@@ -86,7 +96,7 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
         String before = accessToken(id);
         long revoked = stat("revokedRefreshTokenUses");
         long calls = stat("refreshCalls");
-        CommitFaultTrigger.failCommits(id, 1_000_000);
+        failCommits(id, 1_000_000);
         HttpResponse<String> r = refreshNow(id);
         assertEquals(502, r.statusCode(), r::body);
         Map<String, Object> answer = parse(r.body(), new TypeReference<>() { });
@@ -99,7 +109,7 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
         assertEquals(calls + 1, stat("refreshCalls"), "one token call: the provider has rotated");
 
         // the database comes back: the answer held in memory lands, nothing is asked of the provider again
-        CommitFaultTrigger.failCommits(id, 0);
+        failCommits(id, 0);
         await("the held answer landed", 15_000, () -> refreshCount(id) == 1);
         Map<String, Object> after = view(id);
         assertEquals("ACTIVE", after.get("status"));
@@ -119,7 +129,7 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
     @Test
     void anInvalidGrantAfterALostCommitSaysWhatReallyHappened() throws Exception {
         String id = connected("x-series", "amnesia-shop");
-        CommitFaultTrigger.failCommits(id, 1_000_000);
+        failCommits(id, 1_000_000);
         // this node dies before the database is back: no more retries, and what it held in memory is gone
         context.getRouteController().stopRoute("refresh-pending-commits");
         try {
@@ -129,7 +139,7 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
         } finally {
             context.getRouteController().startRoute("refresh-pending-commits");
         }
-        CommitFaultTrigger.failCommits(id, 0);
+        failCommits(id, 0);
         // once the lease has run out the loop refreshes with the stored, already rotated, refresh token
         makeDue(id);
         await("NEEDS_REAUTH", 20_000, () -> "NEEDS_REAUTH".equals(view(id).get("status")));

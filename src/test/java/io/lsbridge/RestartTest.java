@@ -23,7 +23,7 @@ class RestartTest {
         String db = "target/test-db/RestartTest-" + UUID.randomUUID();
         String apiKey = "restart-key-" + UUID.randomUUID();
         Properties p = new Properties();
-        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + db + ";AUTO_SERVER=TRUE");
+        p.putAll(TestDatabase.byDefault("RestartTest", db).bridgeProperties());
         p.setProperty("bridge.encryption.sandbox-key-file", db + ".key");
         p.setProperty("bridge.api-key", apiKey);
 

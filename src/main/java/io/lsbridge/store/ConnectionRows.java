@@ -55,6 +55,21 @@ public class ConnectionRows {
      */
     public Saved saveAuthorized(String profile, String tenantKey, String tenantName, Tokens tokens, String kind,
                                 boolean replaceOtherKind) {
+        // Two callbacks for one new store at once: both find no row, one INSERT wins, the other meets the
+        // unique key (SQLState 23505 on H2 and PostgreSQL) and is tried again, now as the update it is.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return save(profile, tenantKey, tenantName, tokens, kind, replaceOtherKind);
+            } catch (DatabaseException e) {
+                if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Saved save(String profile, String tenantKey, String tenantName, Tokens tokens, String kind,
+                       boolean replaceOtherKind) {
         return jdbc.inTransaction(c -> {
             String existing = null;
             String existingKind = null;

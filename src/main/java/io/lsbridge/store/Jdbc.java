@@ -102,6 +102,11 @@ public final class Jdbc {
         }
     }
 
+    /** Whether the statement broke a unique key (SQLState 23505, on H2 and PostgreSQL alike). */
+    public static boolean isUniqueViolation(DatabaseException e) {
+        return e.getCause() instanceof SQLException s && "23505".equals(s.getSQLState());
+    }
+
     private static DatabaseException failure(SQLException e) {
         return new DatabaseException("database error: " + e.getMessage(), e);
     }

@@ -10,14 +10,19 @@
 # Peak: wrk -t2 -c32, each request on a random one of the 100 connections (tenants, for a and b).
 # Latency at a fixed 1,000 requests/s: 10 hey processes, each -c 1 -q 100 on its own connection
 # (connections 0..9; tenants bench-0..9 for a and b), per-request times merged into p50/p99.
-# Prints requests/s, c/a and c/b, p50/p99 of each and whether the targets are met; exits 0 even when
+# Then (d), in the same JVM and run: a bare Camel proxy route (platform-http -> camel-http, none of the
+# bridge's steps), the floor of what the bridge's Camel proxy can do here; the targets compare (c) to it.
+# At the end the bridge side prints the heap held by its rate state for 1,000 X-Series connections each
+# sent 350 requests (RateLimits, measured after full GCs).
+# Prints requests/s, c/a, c/b and c/d, p50/p99 of each and whether the targets are met; exits 0 even when
 # they are not (it is a measurement). Installs wrk, nginx and hey from Debian if absent.
 #
 #   bench/proxy-bench.sh [bridge.property=value ...]
 # Environment: BENCH_SECONDS (each measured run, default 10), BENCH_WARMUP (bridge warm-up under
 # load before its runs, default 40), BENCH_CONNECTIONS (wrk connections, default 32),
 # BENCH_JAVA_OPTS (default -Xmx1g), BENCH_OUT (default bench/out/proxy-<time>).
-# Targets (2-core machine): (c) >= 5000 requests/s at peak; p99 of (c) at 1,000/s within 2 ms of (b).
+# Targets (issue 8): (c) >= 0.8 x (d) requests/s at peak; p99 of (c) at 1,000/s within 1 ms of (d);
+# rate state for 1,000 connections x 350 requests <= 8 MB. Ratios measured in one run are what count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +33,8 @@ CONNS=${BENCH_CONNECTIONS:-32}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx1g}
 RATE_PROCS=10          # hey processes at the fixed rate
 RATE_PER_PROC=100      # requests/s each: 1,000/s in all
-TARGET_RPS=5000
-TARGET_P99_GAP_MS=2
+TARGET_RATIO=0.8
+TARGET_P99_GAP_MS=1
 
 # ---------------------------------------------------------------- tools
 need=()
@@ -170,10 +175,11 @@ done
 # ---------------------------------------------------------------- CPU accounting from /proc
 TCK=$(getconf CLK_TCK)
 proc_ticks() {   # utime+stime of the given pids (children included for nginx workers)
-    local s=0 p
+    local s=0 p t
     for p in "$@"; do
-        [ -r "/proc/$p/stat" ] || continue
-        s=$((s + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+        # a process may end between listing and reading (an nginx worker, wrk): count it as 0
+        t=$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null) || t=0
+        s=$((s + ${t:-0}))
     done
     echo $s
 }
@@ -207,7 +213,12 @@ peak() {   # peak <target> <label> <seconds>: wrk, requests/s and the CPU split 
     n1=$(proc_ticks $(nginx_pids)); j1=$(proc_ticks "$JAVA_PID"); read -r m1 w1 < <(machine_ticks)
     case $t in c|d) thread_ticks > "$OUT/runs/jvm-threads-$t-$label.after"; thread_split "$t-$label" "$secs";; esac
     [ "$label" = warmup ] && return 0
-    RPS[$t]=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$f")
+    local rps; rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$f")
+    if [ "$label" = peak2 ] && [ "${RPS[$t]:-0}" -ge "$rps" ]; then
+        printf "  (%s) %-6s %7s req/s  (the first run's %s counts)\n" "$t" "$label" "$rps" "${RPS[$t]}"
+        return 0
+    fi
+    RPS[$t]=$rps
     PEAK_P50[$t]=$(awk '$1=="50%"{print $2}' "$f"); PEAK_P99[$t]=$(awk '$1=="99%"{print $2}' "$f")
     local non2xx sockerr
     non2xx=$(awk '/Non-2xx/{print $NF}' "$f"); sockerr=$(awk '/Socket errors/{print}' "$f")
@@ -245,7 +256,15 @@ rate() {   # rate <target>: 10 hey processes x 100 requests/s, p50/p99 of all re
             if (NR == 0) {print "0 - - 0"; exit}
             i50 = int(NR*0.50); if (i50 < NR*0.50) i50++; i99 = int(NR*0.99); if (i99 < NR*0.99) i99++
             printf "%.0f %.2f %.2f %d\n", NR/secs, v[i50], v[i99], e+0 }')
-    read -r RATE_RPS[$t] P50[$t] P99[$t] RATE_ERRS[$t] <<< "$stats"
+    local r50 r99 rr re
+    read -r rr r50 r99 re <<< "$stats"
+    # measured twice for (c) and (d), alternately: the lower p99 of the two counts
+    if [ -n "${P99[$t]:-}" ] && awk -v o="${P99[$t]}" -v n="$r99" 'BEGIN{exit !(o <= n)}'; then
+        printf "  (%s) at %d/s requested: p50 %s ms, p99 %s ms (the earlier run's p99 %s counts)\n" "$t" \
+            $((RATE_PROCS * RATE_PER_PROC)) "$r50" "$r99" "${P99[$t]}"
+        return 0
+    fi
+    RATE_RPS[$t]=$rr; P50[$t]=$r50; P99[$t]=$r99; RATE_ERRS[$t]=$re
     RATE_US[$t]=$(awk -v d=$((j1 - j0)) -v tck="$TCK" -v s="$SECONDS_PER_RUN" -v r="${RATE_RPS[$t]}" \
         'BEGIN{ if (r > 0) printf "%.0f", d / tck / s / r * 1e6 }')
     printf "  (%s) at %d/s requested: %s req/s done, p50 %s ms, p99 %s ms, %s non-200%s\n" "$t" \
@@ -261,14 +280,19 @@ echo "  (c) warm-up ${WARMUP}s under load (JIT), sampling the bridge's threads o
 SAMPLE=$(( WARMUP / 3 < 10 ? WARMUP / 3 : 10 ))
 ( sleep $((WARMUP - SAMPLE - 1)); echo "$SAMPLE warmup" > "$OUT/sample.request" ) &
 peak c warmup "$WARMUP"
-peak c peak "$SECONDS_PER_RUN"
-echo "diagnostic (d): a bare Camel proxy route in the bridge's JVM (same Vert.x server and http component, none of the"
+echo "(d): a bare Camel proxy route in the bridge's JVM (same Vert.x server and http component, none of the"
 echo "  bridge's steps); warm-up ${FLOOR_WARMUP}s"
 peak d warmup "$FLOOR_WARMUP"
+echo "(c) and (d) measured alternately, twice each; the better of each pair counts (the machine may be shared)"
+peak c peak "$SECONDS_PER_RUN"
 peak d peak "$SECONDS_PER_RUN"
+peak c peak2 "$SECONDS_PER_RUN"
+peak d peak2 "$SECONDS_PER_RUN"
 echo "latency at a fixed $((RATE_PROCS * RATE_PER_PROC)) requests/s: $RATE_PROCS hey -c 1 -q $RATE_PER_PROC -z ${SECONDS_PER_RUN}s"
 rate a
 rate b
+rate c
+rate d
 rate c
 rate d
 
@@ -276,13 +300,13 @@ touch "$OUT/stop"
 for _ in $(seq 1 100); do kill -0 "$JAVA_PID" 2>/dev/null || break; sleep 0.2; done
 wait "$JAVA_PID" 2>/dev/null || true
 JAVA_PID=
-grep -E '^bridge log:' "$OUT/bridge.out" || true
+grep -E '^bridge log:|^rate state:' "$OUT/bridge.out" || true
 
 # ---------------------------------------------------------------- summary
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (y > 0) printf "%.3f", x / y; else print "n/a" }'; }
 met() { if [ "$1" = 1 ]; then echo MET; else echo "NOT MET"; fi; }
-t1=$(awk -v r="${RPS[c]:-0}" -v t=$TARGET_RPS 'BEGIN{print (r >= t) ? 1 : 0}')
-gap=$(awk -v c="${P99[c]}" -v b="${P99[b]}" 'BEGIN{printf "%.2f", c - b}')
+t1=$(awk -v c="${RPS[c]:-0}" -v d="${RPS[d]:-0}" -v t=$TARGET_RATIO 'BEGIN{print (d > 0 && c / d >= t) ? 1 : 0}')
+gap=$(awk -v c="${P99[c]}" -v d="${P99[d]}" 'BEGIN{printf "%.2f", c - d}')
 t2=$(awk -v g="$gap" -v t=$TARGET_P99_GAP_MS -v e="${RATE_ERRS[c]}" 'BEGIN{print (g <= t && e == 0) ? 1 : 0}')
 {
     echo
@@ -303,8 +327,9 @@ t2=$(awk -v g="$gap" -v t=$TARGET_P99_GAP_MS -v e="${RATE_ERRS[c]}" 'BEGIN{print
     printf "  CPU during its peak: %s\n" "${CPU[d]}"
     noisy=$(for t in a b c d; do awk -v o="${OTHER[$t]:-0}" -v t="$t" 'BEGIN{ if (o > 0.2) printf " (%s) %.2f", t, o }'; done)
     [ -n "$noisy" ] && echo "NOTE: other processes used cores during the peak runs:$noisy; the machine was shared, rerun to confirm"
-    printf "target 1: (c) >= %d req/s at peak: %s -> %s\n" $TARGET_RPS "${RPS[c]}" "$(met "$t1")"
-    printf "target 2: p99 of (c) within %d ms of (b) at 1,000 req/s: %s ms apart -> %s\n" $TARGET_P99_GAP_MS "$gap" "$(met "$t2")"
+    printf "target 1: (c)/(d) >= %s at peak: %s -> %s\n" $TARGET_RATIO "$(ratio "${RPS[c]}" "${RPS[d]}")" "$(met "$t1")"
+    printf "target 2: p99 of (c) within %d ms of (d) at 1,000 req/s: %s ms apart -> %s\n" $TARGET_P99_GAP_MS "$gap" "$(met "$t2")"
+    grep -E '^rate state:' "$OUT/bridge.out" | sed 's/^/target 3: /' || echo "target 3: rate state figure missing (see $OUT/bridge.out)"
     echo "bridge thread sample (last ${SAMPLE}s of the warm-up): $OUT/profile-warmup.txt"
 } | tee "$OUT/summary.txt"
 exit 0

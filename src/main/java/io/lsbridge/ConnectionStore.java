@@ -130,6 +130,12 @@ public class ConnectionStore {
         return rows().saveAuthorized(profile, tenantKey, tenantName, tokens, kind);
     }
 
+    /** See {@link ConnectionRows#saveAuthorized(String, String, String, Tokens, String, boolean)}. */
+    public Saved saveAuthorizedConnection(String profile, String tenantKey, String tenantName, Tokens tokens, String kind,
+                                          boolean replaceOtherKind) {
+        return rows().saveAuthorized(profile, tenantKey, tenantName, tokens, kind, replaceOtherKind);
+    }
+
     /** The decrypted access token of a connection, or null when there is none. */
     public String accessToken(String id) {
         return rows().accessToken(id);

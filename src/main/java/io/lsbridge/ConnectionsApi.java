@@ -43,7 +43,9 @@ public class ConnectionsApi {
 
     /**
      * Registers an X-Series personal token: {@code {"profile": "x-series", "domain_prefix": "...",
-     * "token": "..."}}. It never expires and is never refreshed.
+     * "token": "...", "replace": false}}. It never expires and is never refreshed. A store that
+     * already has an OAuth connection keeps it (409 {@code connection_exists}) unless the body
+     * says {@code "replace": true}.
      */
     public Map<String, Object> registerPersonalToken(String body) {
         JsonNode json;
@@ -69,8 +71,12 @@ public class ConnectionsApi {
         if (token.length() < 8 || token.length() > 4096 || !token.matches("[\\x21-\\x7e]+")) {
             throw new BridgeException(400, "invalid_token", "token must be the personal token as Lightspeed shows it.");
         }
+        JsonNode replace = json.path("replace");
+        if (!replace.isMissingNode() && !replace.isBoolean()) {
+            throw new BridgeException(400, "invalid_json", "replace must be true or false.");
+        }
         ConnectionStore.Saved saved = store.saveAuthorizedConnection(profile.name(), prefix, null,
-                new ConnectionStore.Tokens(token, null, null, null, null), "PERSONAL");
+                new ConnectionStore.Tokens(token, null, null, null, null), "PERSONAL", replace.asBoolean(false));
         Map<String, Object> view = new LinkedHashMap<>(require(saved.id()));
         view.put("created", saved.created());
         return view;

@@ -3,8 +3,6 @@ package io.lsbridge;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.apache.camel.Exchange;
-
 /** The small HTML pages a retailer's browser sees, and the JSON errors operators see. */
 public class Pages {
 
@@ -16,51 +14,21 @@ public class Pages {
                 + "<p>Connection id: <code>" + escape(saved.id()) + "</code></p><p>You can close this window.</p>");
     }
 
-    /** A failure page for the browser; status and reason come from the exception. */
-    public String error(Exchange exchange) {
-        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        BridgeException e = asBridgeException(t);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, e.getStatus());
-        String title = e.getStatus() >= 500 ? "Something went wrong" : "The store was not connected";
-        return page(title, "<h1>" + title + "</h1><p>" + escape(e.getMessage()) + "</p><p>Reason code: <code>"
-                + escape(e.getCode()) + "</code></p>");
+    /** A failure page for the browser, naming the reason (status and code are set by the route). */
+    public String errorPage(BridgeException failure) {
+        boolean ours = failure.getStatus() >= 500;
+        String title = ours ? "Something went wrong" : "The store was not connected";
+        return page(title, "<h1>" + title + "</h1><p>" + escape(failure.getMessage()) + "</p><p>Reason code: <code>"
+                + escape(failure.getCode()) + "</code></p>"
+                + (ours ? "<p>To try again, start again from the connect link.</p>" : ""));
     }
 
-    /** A JSON error for API callers; sets the status. */
-    public Map<String, Object> jsonError(Exchange exchange) {
-        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        BridgeException e = asBridgeException(t);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, e.getStatus());
+    /** A JSON error for API callers: {@code {"error": code, "message": text}}. */
+    public Map<String, Object> jsonError(BridgeException failure) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("error", e.getCode());
-        m.put("message", e.getMessage());
+        m.put("error", failure.getCode());
+        m.put("message", failure.getMessage());
         return m;
-    }
-
-    static BridgeException asBridgeException(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof BridgeException be) {
-                return be;
-            }
-            if (c instanceof TokenEndpoint.TokenCallFailed tf) {
-                return tokenFailure(tf);
-            }
-        }
-        return new BridgeException(500, "internal_error", "The bridge failed unexpectedly; the operator's log has details.");
-    }
-
-    private static BridgeException tokenFailure(TokenEndpoint.TokenCallFailed tf) {
-        if (tf.getError() != null && tf.needsReauthorization()) {
-            return new BridgeException(400, tf.getError(), "Lightspeed refused the authorization code (" + tf.getError()
-                    + "): it was already used, has expired, or was issued for another redirect address. "
-                    + "Start again from the connect link.");
-        }
-        if (tf.getStatus() == 429) {
-            return new BridgeException(503, "token_endpoint_busy", "Lightspeed's token service is rate-limiting "
-                    + "this app; the code was not retried. Start again in a minute.");
-        }
-        return new BridgeException(502, "token_exchange_failed", "Lightspeed's token service did not give tokens ("
-                + tf.getMessage() + "); the code is not retried. Start again from the connect link.");
     }
 
     static String page(String title, String body) {

@@ -5,17 +5,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Header;
-
 /**
- * Refuses request paths with dot segments ({@code ..}, also percent-encoded). The HTTP server
- * routes on the normalised path, so without this {@code /api/{id}/../../connections} would quietly
- * reach another route; a caller sending such a path gets a clear 400 instead.
+ * Refuses request paths with dot segments: {@code ..} and {@code .}, also percent-encoded (up to
+ * three times), with path parameters ({@code ..;/}, {@code .;x}: servers such as Tomcat drop
+ * what follows ';' and then resolve the dot) or after a backslash (which some servers read as
+ * '/'). The HTTP server routes on the normalised path, so without this
+ * {@code /api/{id}/../../connections} would quietly reach another route or, forwarded, another
+ * resource upstream; a caller sending such a path gets a clear 400 instead.
  */
 public class RequestGuard {
 
-    public void rejectDotSegments(@Header(Exchange.HTTP_URI) String rawUri) {
+    /** Takes the raw request URI (path and query as the client sent them). */
+    public void rejectDotSegments(String rawUri) {
         if (rawUri == null) {
             return;
         }
@@ -31,8 +32,10 @@ public class RequestGuard {
     }
 
     static void rejectDotSegmentsIn(String path) {
-        for (String segment : path.split("/", -1)) {
-            if (segment.equals("..") || segment.equals(".")) {
+        for (String segment : path.split("[/\\\\]", -1)) {
+            int semicolon = segment.indexOf(';');
+            String name = semicolon >= 0 ? segment.substring(0, semicolon) : segment;
+            if (name.equals("..") || name.equals(".")) {
                 throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
             }
         }

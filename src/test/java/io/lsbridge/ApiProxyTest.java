@@ -37,6 +37,8 @@ class ApiProxyTest extends BridgeTestSupport {
         // R-Series: a 90-unit bucket draining 40 units a second on both sides, so a burst takes seconds
         p.setProperty("bridge.profile.r-series.rate-drip-per-second", "40");
         p.setProperty("bridge.api.max-wait-seconds", "30");
+        // more room than the default (3): the 15-call X test below has calls that meet several 429s
+        p.setProperty("bridge.api.max-429-retries", "6");
         return p;
     }
 
@@ -93,9 +95,9 @@ class ApiProxyTest extends BridgeTestSupport {
 
         // the same through direct:lightspeed-api
         Exchange out = template.request("direct:lightspeed-api", e -> {
-            e.getMessage().setHeader(ApiProxy.CONNECTION_ID, id);
+            e.getMessage().setHeader("LightspeedConnectionId", id);
             e.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
-            e.getMessage().setHeader(ApiProxy.PATH, SAMPLE.get(profile));
+            e.getMessage().setHeader("LightspeedPath", SAMPLE.get(profile));
         });
         assertEquals(null, out.getException());
         assertEquals(200, out.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
@@ -211,7 +213,9 @@ class ApiProxyTest extends BridgeTestSupport {
 
         for (String path : List.of("../../connections", "2.0/../../x", "%2e%2e/%2e%2e/x", "2.0/%2E%2E/x", "%252e%252e/x",
                 "/evil.example/x", "%2F%2Fevil.example/x", "http://evil.example/x", "http:%2F%2Fevil.example/x", "2.0//products",
-                "2.0/products%5Cx", "2.0/pro%0d%0aducts")) {
+                "2.0/products%5Cx", "2.0/pro%0d%0aducts",
+                // '..;' is '..' to servers that strip path parameters
+                "2.0/..;/..;/x", "2.0/..;x=1/x", "%2e%2e;/x", "2.0/.;/x")) {
             HttpResponse<String> r = rawGet("/api/" + id + "/" + path, apiKey, null);
             assertEquals(400, r.statusCode(), () -> path + " -> " + r.statusCode() + " " + r.body());
             assertTrue(r.body().contains("invalid_"), path + " " + r.body());
@@ -230,8 +234,8 @@ class ApiProxyTest extends BridgeTestSupport {
         HttpResponse<String> crlf = rawGet("/api/" + id + "/2.0/products", apiKey, "If-None-Match: \"a\"\rX-Injected: yes");
         assertTrue(crlf.statusCode() == 400, "CR in a header -> " + crlf.statusCode());
         CamelExecutionException e = assertThrows(CamelExecutionException.class, () ->
-                template.requestBodyAndHeaders("direct:lightspeed-api", null, Map.of(ApiProxy.CONNECTION_ID, id,
-                        Exchange.HTTP_METHOD, "GET", ApiProxy.PATH, "2.0/products", "If-None-Match", "a\r\nX-Injected: yes")));
+                template.requestBodyAndHeaders("direct:lightspeed-api", null, Map.of("LightspeedConnectionId", id,
+                        Exchange.HTTP_METHOD, "GET", "LightspeedPath", "2.0/products", "If-None-Match", "a\r\nX-Injected: yes")));
         assertEquals(400, ((BridgeException) e.getCause()).getStatus());
 
         assertEquals(before, stat("apiRequests"), "the sandbox recorded no request");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The whole authorization-code flow of every series against the sandbox, and the operator API. */
+/** The whole authorization-code flow of every series against the sandbox (the operator API: ConnectionsApiTest). */
 class AuthorizationFlowTest extends BridgeTestSupport {
 
     @ParameterizedTest(name = "{0}")
@@ -95,57 +95,6 @@ class AuthorizationFlowTest extends BridgeTestSupport {
         List<?> events = (List<?>) detail.get("events");
         assertTrue(events.toString().contains("REAUTHORIZED"), events.toString());
         assertTrue(events.toString().contains("CONNECTED"), events.toString());
-    }
-
-    @Test
-    void personalTokenRegistersAnXSeriesConnectionThatNeverExpires() {
-        String body = "{\"profile\":\"x-series\",\"domain_prefix\":\"personal-shop\",\"token\":\"lsxs_pt_abcdefgh12345678\"}";
-        HttpResponse<String> r = Browser.call("POST", base() + "/connections", apiKey, body);
-        assertEquals(201, r.statusCode(), r::body);
-        assertFalse(r.body().contains("lsxs_pt_abcdefgh12345678"), "the token is never echoed");
-        Map<String, Object> conn = connection("x-series", "personal-shop");
-        assertEquals("PERSONAL", conn.get("kind"));
-        assertEquals("ACTIVE", conn.get("status"));
-        assertEquals(null, conn.get("accessTokenExpiresAt"));
-
-        // bad input is refused and stores nothing
-        String before = connectionTableSnapshot();
-        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey,
-                "{\"profile\":\"x-series\",\"domain_prefix\":\"evil.example/x\",\"token\":\"lsxs_pt_abcdefgh\"}").statusCode());
-        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey,
-                "{\"profile\":\"r-series\",\"domain_prefix\":\"shop\",\"token\":\"lsxs_pt_abcdefgh\"}").statusCode());
-        assertEquals(400, Browser.call("POST", base() + "/connections", apiKey, "not json").statusCode());
-        assertEquals(before, connectionTableSnapshot());
-    }
-
-    @Test
-    void deleteForgetsTheConnectionAndErasesItsTokens() {
-        assertEquals(200, connectStore("o-series", "short-lived").statusCode());
-        String id = (String) connection("o-series", tenantOf("o-series", "short-lived")).get("id");
-
-        HttpResponse<String> r = Browser.call("DELETE", base() + "/connections/" + id, apiKey, null);
-        assertEquals(200, r.statusCode(), r::body);
-        assertEquals(404, Browser.call("GET", base() + "/connections/" + id, apiKey, null).statusCode());
-        assertTrue(rows("SELECT access_token_enc FROM connection WHERE id = ?", id).isEmpty());
-        assertEquals(1, rows("SELECT 1 FROM connection_event WHERE connection_id = ? AND event_type = 'DELETED'", id).size());
-        assertEquals(404, Browser.call("DELETE", base() + "/connections/" + id, apiKey, null).statusCode());
-    }
-
-    @Test
-    void operatorApiNeedsTheRightKey() {
-        for (String path : List.of("/connections", "/connections/00000000-0000-0000-0000-000000000000")) {
-            HttpResponse<String> none = Browser.call("GET", base() + path, null, null);
-            assertEquals(401, none.statusCode());
-            assertTrue(none.body().contains("missing_api_key"), none.body());
-            HttpResponse<String> wrong = Browser.call("GET", base() + path, "wrong-" + apiKey, null);
-            assertEquals(401, wrong.statusCode());
-            assertTrue(wrong.body().contains("invalid_api_key"), wrong.body());
-            assertFalse(wrong.body().contains(apiKey));
-        }
-        String before = connectionTableSnapshot();
-        assertEquals(401, Browser.call("POST", base() + "/connections", "wrong", "{}").statusCode());
-        assertEquals(401, Browser.call("DELETE", base() + "/connections/x", null, null).statusCode());
-        assertEquals(before, connectionTableSnapshot());
     }
 
     @Test

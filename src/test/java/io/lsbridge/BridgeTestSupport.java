@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.test.junit5.CamelContextConfiguration;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -81,8 +82,8 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         p.setProperty("bridge.api-key", apiKey);
         p.setProperty("bridge.sandbox.client-secret", sandboxSecret);
         p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");
-        // a context name per class: Quartz keeps one scheduler per name in the JVM, and a scheduler left by an
-        // earlier class (with other trigger intervals) must not be shared with this one
+        // one Quartz scheduler per test class (its name follows the context's): a refresh-loop job of the
+        // class before, still firing while its context stops, cannot land in this class's context
         p.setProperty("camel.main.name", "lightspeed-oauth-bridge-" + getClass().getSimpleName());
         p.putAll(extraProperties());
         configuration.withUseOverridePropertiesWithPropertiesComponent(p);
@@ -94,6 +95,17 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         // camel-main reads the server port before override properties apply
         System.setProperty("camel.server.port", Integer.toString(port));
         return super.createCamelContext();
+    }
+
+    /**
+     * Stops this class's bridge when its tests are done. Camel's per-class context manager
+     * (LegacyCamelContextManager, whose stop() does nothing) only does that when the whole run ends,
+     * so every earlier class's bridge (HTTP server, refresh loop, pool) would keep running beside the
+     * next ones.
+     */
+    @AfterAll
+    void stopThisClassesBridge() {
+        contextManagerExtension.getContextManager().close();
     }
 
     protected String base() {

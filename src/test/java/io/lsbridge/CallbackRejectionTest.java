@@ -142,7 +142,7 @@ class CallbackRejectionTest extends BridgeTestSupport {
             f.readFully(b);
             written = new String(b, java.nio.charset.StandardCharsets.UTF_8);
         }
-        String line = written.lines().filter(l -> l.contains("TokenCallFailed") && l.contains("invalid_grant"))
+        String line = written.lines().filter(l -> l.contains("callback refused") && l.contains("invalid_grant"))
                 .findFirst().orElseThrow(() -> new AssertionError("no refusal logged: " + written));
         assertTrue(line.contains("'o-series'"), line);
     }

@@ -14,7 +14,7 @@ public class NodeProcess implements AutoCloseable {
     public NodeProcess(String name, int port, Map<String, String> props) throws Exception {
         this.port = port;
         List<String> cmd = new ArrayList<>(List.of(
-                System.getProperty("java.home") + "/bin/java", "-Xmx256m", "-XX:+UseSerialGC",
+                System.getProperty("java.home") + "/bin/java", "-Xmx256m", "-XX:+UseSerialGC", "-Dcamel.management.port=0",
                 "-cp", System.getProperty("java.class.path"), BridgeNode.class.getName(), "camel.server.port=" + port));
         props.forEach((k, v) -> cmd.add(k + "=" + v));
         new File("target/test-logs").mkdirs();

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.lsbridge.BridgeException;
 import io.lsbridge.ConnectionStore;
 import io.lsbridge.ConnectionStore.ApiRow;
 import io.lsbridge.ConnectionStore.Saved;
@@ -44,11 +45,21 @@ public class ConnectionRows {
      * whatever the refresh protocol had left on the row).
      */
     public Saved saveAuthorized(String profile, String tenantKey, String tenantName, Tokens tokens, String kind) {
+        return saveAuthorized(profile, tenantKey, tenantName, tokens, kind, true);
+    }
+
+    /**
+     * As above; with {@code replaceOtherKind} false, a connection of another kind for the same
+     * store (e.g. an OAuth one when a personal token is posted) is left as it is and the call
+     * fails with 409 {@code connection_exists}, decided under the row lock.
+     */
+    public Saved saveAuthorized(String profile, String tenantKey, String tenantName, Tokens tokens, String kind,
+                                boolean replaceOtherKind) {
         // Two callbacks for one new store at once: both find no row, one INSERT wins, the other meets the
         // unique key (SQLState 23505 on H2 and PostgreSQL) and is tried again, now as the update it is.
         for (int attempt = 1; ; attempt++) {
             try {
-                return save(profile, tenantKey, tenantName, tokens, kind);
+                return save(profile, tenantKey, tenantName, tokens, kind, replaceOtherKind);
             } catch (DatabaseException e) {
                 if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
                     throw e;
@@ -57,17 +68,24 @@ public class ConnectionRows {
         }
     }
 
-    private Saved save(String profile, String tenantKey, String tenantName, Tokens tokens, String kind) {
+    private Saved save(String profile, String tenantKey, String tenantName, Tokens tokens, String kind,
+                       boolean replaceOtherKind) {
         return jdbc.inTransaction(c -> {
             String existing = null;
-            try (var ps = c.prepareStatement("SELECT id FROM connection WHERE profile = ? AND tenant_key = ? FOR UPDATE")) {
+            String existingKind = null;
+            try (var ps = c.prepareStatement("SELECT id, kind FROM connection WHERE profile = ? AND tenant_key = ? FOR UPDATE")) {
                 ps.setString(1, profile);
                 ps.setString(2, tenantKey);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         existing = rs.getString(1);
+                        existingKind = rs.getString(2);
                     }
                 }
+            }
+            if (existing != null && !replaceOtherKind && !kind.equals(existingKind)) {
+                throw new BridgeException(409, "connection_exists", "Store '" + tenantKey + "' already has a connection of kind "
+                        + existingKind + " (" + existing + "); send \"replace\": true to replace it.");
             }
             OffsetDateTime now = Jdbc.now();
             String keyId = cipher.currentKeyId();

@@ -34,12 +34,17 @@ class SandboxRestartTest {
     /** Short tokens, so R-Series' "refreshed early" rule (same access token before half-life) is past by the refresh. */
     private static final int LIFETIME_SECONDS = 16;
 
+    /** The bridge's database (and so the sandbox's, schema "sandbox"): H2 here, PostgreSQL in PostgresSandboxRestartTest. */
+    protected TestDatabase newDatabase(String file) {
+        return TestDatabase.byDefault(getClass().getSimpleName(), file);
+    }
+
     @Test
     void connectedStoresKeepRefreshingAndCallingAfterARestart() throws Exception {
         String db = "target/test-db/SandboxRestartTest-" + UUID.randomUUID();
         String apiKey = "restart-key-" + UUID.randomUUID();
         Properties p = new Properties();
-        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + db + ";AUTO_SERVER=TRUE");
+        p.putAll(newDatabase(db).bridgeProperties());
         p.setProperty("bridge.encryption.sandbox-key-file", db + ".key");
         p.setProperty("bridge.api-key", apiKey);
         p.setProperty("bridge.sandbox.client-secret", "restart-secret-" + UUID.randomUUID());

@@ -100,8 +100,10 @@ export_one() {
              --spring-boot-version="${EXPORT_SPRING_BOOT_VERSION:-3.5.7}"
              --dep="$(vertx_core)") ;;
     quarkus)
-      # Quarkus platform 3.33.2 (Camel Quarkus 3.33.1, Camel 4.18.2)
-      extra=(--quarkus-version="${EXPORT_QUARKUS_VERSION:-3.33.2}") ;;
+      # Quarkus platform 3.30.4 (Camel Quarkus 3.30.0, Camel 4.16.0): the newest whose Camel Quarkus
+      # catalog (which export needs) and extensions are served here; 3.33.x lacks the catalog and the
+      # platform-http, quartz, jdbc, seda and timer extensions
+      extra=(--quarkus-version="${EXPORT_QUARKUS_VERSION:-3.30.4}") ;;
   esac
   # shellcheck disable=SC2046
   if ! bin/camel export --runtime="$rt" --gav="io.lsbridge:lightspeed-oauth-bridge-$rt:0.1.0" \
@@ -117,6 +119,10 @@ export_one() {
     mv "$dir/src/main/resources/camel/$(basename "$f")" "$dir/src/main/resources/camel/sandbox/"
   done
   mkdir -p "$dir/config/db" && cp -r config/db/migration "$dir/config/db/"
+  if [ "$rt" = quarkus ]; then
+    # camel-quarkus-sql 3.30.0 is not served here: the plain Camel component works in JVM mode
+    perl -0pi -e 's#<groupId>org.apache.camel.quarkus</groupId>(\s*)<artifactId>camel-quarkus-sql</artifactId>#<groupId>org.apache.camel</groupId>$1<artifactId>camel-sql</artifactId>#g' "$dir/pom.xml"
+  fi
   t1=$(now)
   echo "== $rt: mvn package"
   if ! (cd "$dir" && mvn -B package -DskipTests > "../$rt-build.log" 2>&1); then

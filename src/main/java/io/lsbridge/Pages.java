@@ -38,7 +38,8 @@ public class Pages {
                 + body + "</body></html>";
     }
 
-    static String escape(String s) {
+    /** HTML-escapes a value for text and quoted attributes. */
+    public static String escape(String s) {
         if (s == null) {
             return "";
         }

@@ -42,10 +42,10 @@ public class RequestGuard {
     }
 
     /** The path as given and as percent-decoded once, twice and three times (double encoding is a classic trick). */
-    static List<String> decodings(String raw) {
+    public static List<String> decodings(String raw) {
         List<String> out = new ArrayList<>(List.of(raw));
         String current = raw;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 3 && current.indexOf('%') >= 0; i++) {
             String next;
             try {
                 next = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);

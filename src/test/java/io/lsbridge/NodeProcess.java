@@ -20,7 +20,7 @@ public class NodeProcess implements AutoCloseable {
         new File("target/test-logs").mkdirs();
         process = new ProcessBuilder(cmd).directory(new File(".")).redirectErrorStream(true)
                 .redirectOutput(new File("target/test-logs/node-" + name + ".log")).start();
-        long deadline = System.currentTimeMillis() + 90_000;
+        long deadline = System.currentTimeMillis() + 180_000;   // a busy 2-core machine starts a JVM slowly
         while (true) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("node " + name + " exited; see target/test-logs/node-" + name + ".log");
@@ -35,7 +35,7 @@ public class NodeProcess implements AutoCloseable {
             }
             if (System.currentTimeMillis() > deadline) {
                 kill();
-                throw new IllegalStateException("node " + name + " did not start in 90 s");
+                throw new IllegalStateException("node " + name + " did not start in 180 s");
             }
             Thread.sleep(250);
         }

@@ -8,29 +8,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
 
+import io.lsbridge.Pages;
+
 /** Escaping and cell values for the admin pages: every value from the database or a request goes through {@link #esc}. */
 final class Html {
     private Html() {
     }
 
     static String esc(Object value) {
-        if (value == null) {
-            return "";
-        }
-        String s = value.toString();
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '&' -> sb.append("&amp;");
-                case '"' -> sb.append("&quot;");
-                case '\'' -> sb.append("&#39;");
-                default -> sb.append(c);
-            }
-        }
-        return sb.toString();
+        return value == null ? "" : Pages.escape(value.toString());
     }
 
     /** A column of a row from Camel's sql component (the database may name columns in upper case). */

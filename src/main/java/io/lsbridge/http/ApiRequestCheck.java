@@ -1,13 +1,11 @@
 package io.lsbridge.http;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 import io.lsbridge.BridgeException;
+import io.lsbridge.RequestGuard;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -120,24 +118,8 @@ public class ApiRequestCheck {
         }
     }
 
-    /** The path as given and as percent-decoded once, twice and three times (double encoding is a classic trick). */
+    /** The path as given and as percent-decoded up to three times: the shared guard's decoding. */
     static List<String> decodings(String raw) {
-        List<String> out = new ArrayList<>(2);
-        out.add(raw);
-        String current = raw;
-        for (int i = 0; i < 3 && current.indexOf('%') >= 0; i++) {
-            String next;
-            try {
-                next = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new BridgeException(400, "invalid_path", "The path has a broken percent-encoding.");
-            }
-            if (next.equals(current)) {
-                break;
-            }
-            out.add(next);
-            current = next;
-        }
-        return out;
+        return RequestGuard.decodings(raw);
     }
 }

@@ -163,16 +163,28 @@ public final class MultiNodeKillSoak {
         }
     }
 
-    /** How long the longest-waiting ACTIVE connection has been due (its expiry minus the margin is past), seconds. */
+    /**
+     * How long the longest-waiting ACTIVE connection has been due, seconds: due since its expiry minus the
+     * margin, or since its next attempt when later (R-Series' "not yet" and back-offs put that off on purpose).
+     */
     private static long dueForSeconds(HikariDataSource ds, int margin) throws SQLException {
+        Instant now = Instant.now();
+        long worst = 0;
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT MIN(access_expires_at) FROM connection WHERE status = 'ACTIVE'")) {
+                "SELECT access_expires_at, next_attempt_at FROM connection WHERE status = 'ACTIVE' AND access_expires_at < ?")) {
+            ps.setObject(1, now.plusSeconds(margin).atOffset(java.time.ZoneOffset.UTC));
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                java.time.OffsetDateTime oldest = rs.getObject(1, java.time.OffsetDateTime.class);
-                return oldest == null ? 0 : Math.max(0, Instant.now().getEpochSecond() - (oldest.toEpochSecond() - margin));
+                while (rs.next()) {
+                    Instant dueSince = rs.getObject(1, java.time.OffsetDateTime.class).toInstant().minusSeconds(margin);
+                    java.time.OffsetDateTime next = rs.getObject(2, java.time.OffsetDateTime.class);
+                    if (next != null && next.toInstant().isAfter(dueSince)) {
+                        dueSince = next.toInstant();
+                    }
+                    worst = Math.max(worst, now.getEpochSecond() - dueSince.getEpochSecond());
+                }
             }
         }
+        return worst;
     }
 
     private static long count(HikariDataSource ds, String sql) throws SQLException {

@@ -141,7 +141,8 @@ public final class MultiNodeKillSoak {
                             + " %d NEEDS_REAUTH, longest due %d s%n", kills, victim, now.refreshCalls, now.revokedUses,
                             count(ds, "SELECT COUNT(*) FROM connection WHERE status = 'NEEDS_REAUTH'"), worstDue);
                     running.set(victim, new NodeProcess(run + "-n" + victim + "-k" + kills, ports[victim], props));
-                    nextKill = System.currentTimeMillis() + killEvery;
+                    // a fixed clock: one kill every interval, however long the restart took
+                    nextKill = Math.max(nextKill + killEvery, System.currentTimeMillis());
                 }
             }
             for (NodeProcess n : running) {

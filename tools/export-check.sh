@@ -120,8 +120,20 @@ export_one() {
   done
   mkdir -p "$dir/config/db" && cp -r config/db/migration "$dir/config/db/"
   if [ "$rt" = quarkus ]; then
-    # camel-quarkus-sql 3.30.0 is not served here: the plain Camel component works in JVM mode
-    perl -0pi -e 's#<groupId>org.apache.camel.quarkus</groupId>(\s*)<artifactId>camel-quarkus-sql</artifactId>#<groupId>org.apache.camel</groupId>$1<artifactId>camel-sql</artifactId>#g' "$dir/pom.xml"
+    # an extension whose -deployment artifact is not served here (3.30.0: sql, jdbc) cannot build:
+    # use the plain Camel component instead, which works in JVM mode
+    local cq cqv
+    local bom=io/quarkus/platform/quarkus-camel-bom/${EXPORT_QUARKUS_VERSION:-3.30.4}/quarkus-camel-bom-${EXPORT_QUARKUS_VERSION:-3.30.4}.pom
+    mvn -B -q dependency:get -Dartifact="io.quarkus.platform:quarkus-camel-bom:${EXPORT_QUARKUS_VERSION:-3.30.4}:pom" \
+      -Dtransitive=false >/dev/null 2>&1
+    cqv=$(awk '/<artifactId>camel-quarkus-core<\/artifactId>/ { getline; gsub(/.*<version>|<\/version>.*/, ""); print; exit }' \
+      "$HOME/.m2/repository/$bom")
+    for cq in $(grep -o '<artifactId>camel-quarkus-[a-z0-9-]*</artifactId>' "$dir/pom.xml" | sed 's/<[^>]*>//g'); do
+      if ! mvn -B -q dependency:get -Dartifact="org.apache.camel.quarkus:$cq-deployment:$cqv" -Dtransitive=false >/dev/null 2>&1; then
+        echo "   $cq-deployment $cqv is not served: plain ${cq#camel-quarkus-} component instead"
+        perl -0pi -e "s#<groupId>org.apache.camel.quarkus</groupId>(\\s*)<artifactId>$cq</artifactId>#<groupId>org.apache.camel</groupId>\$1<artifactId>camel-${cq#camel-quarkus-}</artifactId>#g" "$dir/pom.xml"
+      fi
+    done
   fi
   t1=$(now)
   echo "== $rt: mvn package"

@@ -67,7 +67,8 @@ write_properties() {
       grep -v '^camel.main.routesIncludePattern' config/application.properties \
         | sed '/^camel\./ { s/{{env:\([^}]*\)}}/${\1}/g; s/{{\([^}]*\)}}/${\1}/g }'
     else
-      grep -v '^camel.main.routesIncludePattern' config/application.properties
+      # Quarkus serves platform-http itself: camel-main's own HTTP server stays off
+      grep -v '^camel.main.routesIncludePattern\|^camel.server.enabled' config/application.properties
     fi
     echo
     echo "# ---------------------------------------------------------------- export ($rt)"

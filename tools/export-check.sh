@@ -171,8 +171,9 @@ export_one() {
     id=$(printf '%s' "$list" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
     api=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $api_key" "http://localhost:$port/api/$id/2.0/products")
     rm -f "$jar_file"
-    echo "   /connect/x-series 302 -> $authorize"
-    echo "   consent -> $callback"
+    # paths only: the query holds the state and the code
+    echo "   /connect/x-series 302 -> ${authorize%%\?*}"
+    echo "   consent 302 -> ${callback%%\?*}"
     echo "   callback page: $page; GET /connections: $list" | cut -c1-300
     echo "   GET /api/$id/2.0/products (proxy to the sandbox): $api"
     if [ "$page" = 200 ] && [[ "$list" == *export-shop* ]] && [ "$api" = 200 ]; then

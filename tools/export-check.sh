@@ -67,7 +67,8 @@ write_properties() {
       grep -v '^camel.main.routesIncludePattern' config/application.properties \
         | sed '/^camel\./ { s/{{env:\([^}]*\)}}/${\1}/g; s/{{\([^}]*\)}}/${\1}/g }'
     else
-      grep -v '^camel.main.routesIncludePattern' config/application.properties
+      # Quarkus serves platform-http itself: camel-main's own HTTP server stays off
+      grep -v '^camel.main.routesIncludePattern\|^camel.server.enabled' config/application.properties
     fi
     echo
     echo "# ---------------------------------------------------------------- export ($rt)"
@@ -120,8 +121,20 @@ export_one() {
   done
   mkdir -p "$dir/config/db" && cp -r config/db/migration "$dir/config/db/"
   if [ "$rt" = quarkus ]; then
-    # camel-quarkus-sql 3.30.0 is not served here: the plain Camel component works in JVM mode
-    perl -0pi -e 's#<groupId>org.apache.camel.quarkus</groupId>(\s*)<artifactId>camel-quarkus-sql</artifactId>#<groupId>org.apache.camel</groupId>$1<artifactId>camel-sql</artifactId>#g' "$dir/pom.xml"
+    # an extension whose -deployment artifact is not served here (3.30.0: sql, jdbc) cannot build:
+    # use the plain Camel component instead, which works in JVM mode
+    local cq cqv
+    local bom=io/quarkus/platform/quarkus-camel-bom/${EXPORT_QUARKUS_VERSION:-3.30.4}/quarkus-camel-bom-${EXPORT_QUARKUS_VERSION:-3.30.4}.pom
+    mvn -B -q dependency:get -Dartifact="io.quarkus.platform:quarkus-camel-bom:${EXPORT_QUARKUS_VERSION:-3.30.4}:pom" \
+      -Dtransitive=false >/dev/null 2>&1
+    cqv=$(awk '/<artifactId>camel-quarkus-core<\/artifactId>/ { getline; gsub(/.*<version>|<\/version>.*/, ""); print; exit }' \
+      "$HOME/.m2/repository/$bom")
+    for cq in $(grep -o '<artifactId>camel-quarkus-[a-z0-9-]*</artifactId>' "$dir/pom.xml" | sed 's/<[^>]*>//g'); do
+      if ! mvn -B -q dependency:get -Dartifact="org.apache.camel.quarkus:$cq-deployment:$cqv" -Dtransitive=false >/dev/null 2>&1; then
+        echo "   $cq-deployment $cqv is not served: plain ${cq#camel-quarkus-} component instead"
+        perl -0pi -e "s#<groupId>org.apache.camel.quarkus</groupId>(\\s*)<artifactId>$cq</artifactId>#<groupId>org.apache.camel</groupId>\$1<artifactId>camel-${cq#camel-quarkus-}</artifactId>#g" "$dir/pom.xml"
+      fi
+    done
   fi
   t1=$(now)
   echo "== $rt: mvn package"
@@ -158,8 +171,9 @@ export_one() {
     id=$(printf '%s' "$list" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
     api=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $api_key" "http://localhost:$port/api/$id/2.0/products")
     rm -f "$jar_file"
-    echo "   /connect/x-series 302 -> $authorize"
-    echo "   consent -> $callback"
+    # paths only: the query holds the state and the code
+    echo "   /connect/x-series 302 -> ${authorize%%\?*}"
+    echo "   consent 302 -> ${callback%%\?*}"
     echo "   callback page: $page; GET /connections: $list" | cut -c1-300
     echo "   GET /api/$id/2.0/products (proxy to the sandbox): $api"
     if [ "$page" = 200 ] && [[ "$list" == *export-shop* ]] && [ "$api" = 200 ]; then

@@ -70,11 +70,11 @@ class SecretsTest extends BridgeTestSupport {
 
         // every stored token, decrypted by the bridge's own cipher, is a secret to look for
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
-        for (List<Object> row : rows("SELECT key_id, access_token_enc, refresh_token_enc FROM connection")) {
-            String access = cipher.decrypt((String) row.get(0), (String) row.get(1), ConnectionStore.ACCESS);
+        for (List<Object> row : rows("SELECT key_id, access_token_enc, refresh_token_enc, id FROM connection")) {
+            String access = cipher.decrypt((String) row.get(0), (String) row.get(1), ConnectionStore.ACCESS, (String) row.get(3));
             secrets.add(access);
             if (row.get(2) != null) {
-                secrets.add(cipher.decrypt((String) row.get(0), (String) row.get(2), ConnectionStore.REFRESH));
+                secrets.add(cipher.decrypt((String) row.get(0), (String) row.get(2), ConnectionStore.REFRESH, (String) row.get(3)));
             }
             assertFalse(access.equals(row.get(1)), "stored value is ciphertext");
         }

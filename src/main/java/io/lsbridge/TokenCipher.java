@@ -174,7 +174,8 @@ public class TokenCipher {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             if (field != null) {
                 // the key is right (its check matched): the value was made for another row or field, or altered
-                throw new StoredSecretMismatch(field, rowId, "it was encrypted for another connection or field, or altered");
+                throw new StoredSecretMismatch(field, rowId, "it was encrypted for another "
+                        + (ConnectionStore.VERIFIER.equals(field) ? "authorization request" : "connection") + " or field, or altered");
             }
             throw new IllegalStateException("a stored secret does not decrypt with key '" + keyId + "'", e);
         }

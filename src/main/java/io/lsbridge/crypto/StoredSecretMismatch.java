@@ -26,9 +26,17 @@ public class StoredSecretMismatch extends BridgeException {
 
     private static String message(String field, String rowId, String why) {
         boolean request = ConnectionStore.VERIFIER.equals(field);
+        String remedy;
+        if (request) {
+            remedy = "Start again from the connect link.";
+        } else if (ConnectionStore.ACCESS.equals(field)) {
+            remedy = "Refresh the connection (POST /connections/" + rowId + "/refresh renews the access token if the "
+                    + "refresh token is intact) or authorize the store again.";
+        } else {
+            remedy = "Authorize the store again (or restore the row from a backup).";
+        }
         return "The stored " + label(field) + (request ? " of this authorization request" : " of connection " + rowId)
-                + " does not belong to it (" + why + "). Nothing was sent to Lightspeed. "
-                + (request ? "Start again from the connect link." : "Authorize the store again (or restore the row from a backup).");
+                + " does not belong to it (" + why + "). Nothing was sent to Lightspeed. " + remedy;
     }
 
     static String label(String field) {

@@ -25,11 +25,14 @@ public class DatabaseChoice {
         // the URL up to its first ';' only: settings after it may carry a user or a password
         String shown = url.indexOf(';') < 0 ? url : url.substring(0, url.indexOf(';')) + ";...";
         if (!allowH2) {
-            throw new IllegalStateException("bridge.db.url is the embedded H2 database (" + shown + ") and this profile "
+            String refusal = "bridge.db.url is the embedded H2 database (" + shown + ") and this profile "
                     + "does not allow it (bridge.db.allow-h2=false, the prod profile's setting). Point the bridge at "
                     + "PostgreSQL: set BRIDGE_DB_URL=jdbc:postgresql://HOST:5432/DATABASE with BRIDGE_DB_USER and "
                     + "BRIDGE_DB_PASSWORD. Or, for one node only (no shared database, back up the data/ directory "
-                    + "yourself), allow H2 explicitly: BRIDGE_DB_ALLOW_H2=true (bridge.db.allow-h2=true).");
+                    + "yourself), allow H2 explicitly: BRIDGE_DB_ALLOW_H2=true (bridge.db.allow-h2=true).";
+            // one clear line before Camel's stack trace of the failed start
+            LOG.error("Not starting: {}", refusal);
+            throw new IllegalStateException(refusal);
         }
         if (!sandbox) {
             LOG.warn("Database: the embedded H2 database ({}) because bridge.db.allow-h2=true: one node only, "

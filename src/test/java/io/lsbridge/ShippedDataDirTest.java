@@ -101,7 +101,7 @@ class ShippedDataDirTest {
         assertEquals(302, new Browser().get(base() + "/connect/x-series").statusCode());
         assertEquals(200, Browser.call("GET", base() + "/connections", apiKey, null).statusCode());
 
-        Set<Integer> listening = listeningPorts(node.pid());
+        Set<Integer> listening = ListeningPorts.of(node.pid());
         assertEquals(new TreeSet<>(Set.of(port, managementPort)), new TreeSet<>(listening),
                 "the bridge listens on its HTTP and management ports only (no H2 TCP server)");
 
@@ -211,48 +211,16 @@ class ShippedDataDirTest {
         Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
         long self = ProcessHandle.current().pid();
         String file = "target/test-db/auto-server-" + UUID.randomUUID();
-        Set<Integer> before = listeningPorts(self);
+        Set<Integer> before = ListeningPorts.of(self);
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:./" + file + ";AUTO_SERVER=TRUE", "sa", "sa")) {
             c.createStatement().execute("CREATE TABLE t (id INT)");
-            Set<Integer> opened = new HashSet<>(listeningPorts(self));
+            Set<Integer> opened = new HashSet<>(ListeningPorts.of(self));
             opened.removeAll(before);
             assertFalse(opened.isEmpty(), "AUTO_SERVER opened a port");
             String lock = Files.readString(Path.of(file + ".lock.db"), StandardCharsets.ISO_8859_1);
             assertTrue(lock.contains("server="), lock);
             assertTrue(opened.stream().anyMatch(p -> lock.contains(":" + p)), "the lock file names the port " + opened);
         }
-    }
-
-    /** TCP ports in LISTEN state whose sockets belong to process {@code pid} (its /proc fds against /proc/net/tcp{,6}). */
-    static Set<Integer> listeningPorts(long pid) throws IOException {
-        Set<String> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring(8, target.length() - 1));
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // the descriptor went away while listing
-                }
-            }
-        }
-        Set<Integer> ports = new HashSet<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            Path p = Path.of(table);
-            if (!Files.exists(p)) {
-                continue;
-            }
-            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
-                String[] f = line.trim().split("\\s+");
-                // f[1] local address:port (hex), f[3] state (0A = LISTEN), f[9] inode
-                if (f.length > 9 && "0A".equals(f[3]) && inodes.contains(f[9])) {
-                    ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
-                }
-            }
-        }
-        return ports;
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
@@ -275,7 +243,9 @@ class ShippedDataDirTest {
                 throw new AssertionError("the bridge exited: " + Files.readString(log));
             }
             try {
-                if (Browser.call("GET", "http://localhost:" + port + "/connections", null, null).statusCode() == 401) {
+                // answered by this process (not by another that took the same free port meanwhile)
+                if (Browser.call("GET", "http://localhost:" + port + "/connections", null, null).statusCode() == 401
+                        && ListeningPorts.of(node.pid()).contains(port)) {
                     return;
                 }
             } catch (RuntimeException notYet) {

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.Test;
  * No secret on disk outside the database while `bin/camel run` runs (issue 9, item 6): starts the
  * real launcher with its own API key, sandbox client secret and database, connects stores, calls the
  * operator API and the proxy, refreshes, then scans every file Camel JBang and the bridge wrote
- * (~/.camel, .camel-jbang/, the data directory, the process's output) for the API key, the client
- * secret, codes, states, binding cookies, the personal token and every token the sandbox issued.
+ * (~/.camel, .camel-jbang/, the run's data directory with its database, the process's output, files
+ * written meanwhile under data/ and .camel-cli/, the JVM's hsperfdata file) for the API key, the client
+ * secret, codes, states, binding cookies, the personal token, every token the sandbox issued and the
+ * encryption key. The sandbox key file is the key by design: owner-only, and left out of the scan.
  */
 class CamelRunSecretsTest {
     /** Sandbox tokens and codes by their shape: a leak is caught even for a value the test never saw. */
@@ -46,6 +49,7 @@ class CamelRunSecretsTest {
     private final Path work = Path.of("target/camel-run-secrets");
     private static final Path CAMEL_HOME = Path.of(System.getProperty("user.home"), ".camel");
     private String base;
+    private FileTime started;
 
     @Test
     void camelRunWritesNoSecretToAnyFile() throws Exception {
@@ -65,6 +69,8 @@ class CamelRunSecretsTest {
         pb.environment().put("BRIDGE_SANDBOX_CLIENT_SECRET", clientSecret);
         pb.environment().put("BRIDGE_DB_URL", "jdbc:h2:file:./" + work + "/bridge");
         pb.environment().put("BRIDGE_ENCRYPTION_SANDBOX_KEY_FILE", work + "/sandbox-encryption.key");
+        // files written from now on under data/ and .camel-cli/ (the launcher's class-data archive) are scanned too
+        started = FileTime.fromMillis(System.currentTimeMillis() - 2000);
         Process camel = pb.start();
         List<String> secrets = new ArrayList<>(List.of(apiKey, clientSecret));
         Map<Path, String> whileRunning;
@@ -150,27 +156,43 @@ class CamelRunSecretsTest {
         assertTrue(found.isEmpty(), () -> "secrets on disk: " + found);
     }
 
-    /** Every file Camel JBang or the bridge may have written; with a pid, also that run's ~/.camel files. */
+    /**
+     * Every file Camel JBang or the bridge may have written: the run's own directory (its database, key
+     * file and output), .camel-jbang/ and ~/.camel; the files written during this run under data/ and
+     * .camel-cli/ (the launcher's class-data archive); with a pid, the JVM's performance data file
+     * (hsperfdata: its command line and system properties) while it runs.
+     */
     private Map<Path, String> readAll(long pid) throws IOException {
         Map<Path, String> out = new LinkedHashMap<>();
-        List<Path> roots = new ArrayList<>(List.of(work, Path.of(".camel-jbang"), CAMEL_HOME));
+        List<Path> roots = new ArrayList<>(List.of(work, Path.of(".camel-jbang"), CAMEL_HOME, Path.of("data"),
+                Path.of(".camel-cli")));
         for (Path root : roots) {
             if (!Files.isDirectory(root)) {
                 continue;
             }
+            boolean sinceStart = root.equals(Path.of("data")) || root.equals(Path.of(".camel-cli"));
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
                     try {
-                        out.put(p, new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+                        if (!sinceStart || Files.getLastModifiedTime(p).compareTo(started) >= 0) {
+                            out.put(p, new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+                        }
                     } catch (IOException gone) {
                         // a file of another process that went away meanwhile
                     }
                 }
             }
         }
+        Path perfData = Path.of(System.getProperty("java.io.tmpdir"), "hsperfdata_" + System.getProperty("user.name"),
+                Long.toString(pid));
+        if (pid > 0 && Files.isRegularFile(perfData)) {
+            out.put(perfData, new String(Files.readAllBytes(perfData), StandardCharsets.ISO_8859_1));
+        }
         if (pid > 0) {
             System.out.println("~/.camel files of this run: " + out.keySet().stream()
                     .filter(p -> p.startsWith(CAMEL_HOME) && p.getFileName().toString().startsWith(pid + "")).toList());
+            System.out.println("files scanned outside ~/.camel: " + out.keySet().stream()
+                    .filter(p -> !p.startsWith(CAMEL_HOME)).toList());
         }
         return out;
     }
@@ -250,8 +272,10 @@ class CamelRunSecretsTest {
                 throw new AssertionError("bin/camel run exited: " + Files.readString(stdout));
             }
             try {
+                // and the port is this process's (not another bridge's that took the same free port meanwhile)
                 if (send(HttpRequest.newBuilder(URI.create(base + "/connect/x-series")).timeout(Duration.ofSeconds(5)))
-                        .statusCode() == 302) {
+                        .statusCode() == 302 && (!Files.isDirectory(Path.of("/proc/self/fd"))
+                        || io.lsbridge.ListeningPorts.of(camel.pid()).contains(URI.create(base).getPort()))) {
                     return;
                 }
             } catch (IllegalStateException notYet) {

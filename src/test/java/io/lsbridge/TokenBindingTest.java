@@ -21,7 +21,6 @@ import java.util.Properties;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpServer;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * bound at their next write and by the startup step.
  */
 class TokenBindingTest extends BridgeTestSupport {
+    /** Receives the re-authorization notices; lives as long as the test JVM (PostgresTokenBindingTest shares it). */
     private static final HttpServer WEBHOOK;
     private static final List<String> NOTICES = Collections.synchronizedList(new ArrayList<>());
 
@@ -46,11 +46,6 @@ class TokenBindingTest extends BridgeTestSupport {
             exchange.close();
         });
         WEBHOOK.start();
-    }
-
-    @AfterAll
-    void stopWebhook() {
-        WEBHOOK.stop(0);
     }
 
     @Override
@@ -259,15 +254,37 @@ class TokenBindingTest extends BridgeTestSupport {
         assertTrue(TokenCipher.isBound((String) row.get(1)) && TokenCipher.isBound((String) row.get(2)), row::toString);
         assertNotEquals(access, accessToken(oauth));
 
+        // a row with a kept candidate (a rotated refresh token after a failed commit), all three as the old version wrote them
+        String kept = connected("x-series", "legacy-candidate");
+        String keptAccess = accessToken(kept);
+        String keptRefresh = refreshToken(kept);
+        String kid = (String) stored(kept).get(0);
+        assertEquals(1, execute("UPDATE connection SET access_token_enc = ?, refresh_token_enc = ?, candidate_refresh_enc = ?"
+                        + " WHERE id = ?", CryptoTest.legacyEncrypt(key, keptAccess, ConnectionStore.ACCESS),
+                CryptoTest.legacyEncrypt(key, keptRefresh, ConnectionStore.REFRESH),
+                kid + ":" + CryptoTest.legacyEncrypt(key, "sbx-rt-x-kept-candidate", ConnectionStore.REFRESH), kept));
+
         // the personal token is never refreshed: the startup step binds it (run again here, as at the next start)
         assertFalse(TokenCipher.isBound((String) stored(personal).get(1)));
         context.getRouteController().stopRoute("bind-stored-tokens");
         context.getRouteController().startRoute("bind-stored-tokens");
-        await("startup step binds the personal token's row", 20_000, () -> TokenCipher.isBound((String) stored(personal).get(1)));
+        await("startup step binds the personal token's row and the one with a candidate", 20_000,
+                () -> TokenCipher.isBound((String) stored(personal).get(1)) && String.valueOf(rows(
+                        "SELECT candidate_refresh_enc FROM connection WHERE id = ?", kept).get(0).get(0)).contains(":v2."));
         store().forget(personal);
         Browser.call("DELETE", base() + "/sandbox/admin/requests", null, null);
         Browser.call("GET", base() + "/api/" + personal + "/2.0/products", apiKey, null);
         assertEquals(List.of("legacy-personal-token-123456"), distinct(bearersSeen()), "still its own token after binding");
         assertEquals(cipher().currentKeyId(), stored(personal).get(0));
+
+        List<Object> keptRow = rows("SELECT key_id, access_token_enc, refresh_token_enc, candidate_refresh_enc FROM connection"
+                + " WHERE id = ?", kept).get(0);
+        String candidate = (String) keptRow.get(3);
+        assertTrue(TokenCipher.isBound((String) keptRow.get(1)) && TokenCipher.isBound((String) keptRow.get(2))
+                && TokenCipher.isBound(candidate.substring(candidate.indexOf(':') + 1)), keptRow::toString);
+        assertEquals(keptAccess, cipher().decrypt((String) keptRow.get(0), (String) keptRow.get(1), ConnectionStore.ACCESS, kept));
+        assertEquals(keptRefresh, cipher().decrypt((String) keptRow.get(0), (String) keptRow.get(2), ConnectionStore.REFRESH, kept));
+        assertEquals("sbx-rt-x-kept-candidate", cipher().decrypt(candidate.substring(0, candidate.indexOf(':')),
+                candidate.substring(candidate.indexOf(':') + 1), ConnectionStore.CANDIDATE, kept));
     }
 }

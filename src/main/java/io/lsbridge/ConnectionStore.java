@@ -22,6 +22,8 @@ public class ConnectionStore {
     public static final String ACCESS = "access_token";
     public static final String REFRESH = "refresh_token";
     public static final String VERIFIER = "pkce_verifier";
+    /** The rotated refresh token kept after a failed commit (candidate_refresh_enc). */
+    public static final String CANDIDATE = "candidate_refresh_token";
 
     private DataSource dataSource;
     private TokenCipher cipher;

@@ -134,7 +134,7 @@ class ApiProxyTest extends BridgeTestSupport {
         assertEquals(200, connectStore("k-series", "revoked-token").statusCode());
         String id = connectionId("k-series", "revoked-token");
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
-        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-k-revoked", ConnectionStore.ACCESS), id);
+        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-k-revoked", ConnectionStore.ACCESS, id), id);
         long calls = stat("refreshCalls");
         HttpResponse<String> r = api("GET", id, "f/data/businesses", apiKey);
         assertEquals(200, r.statusCode(), r::body);

@@ -149,7 +149,7 @@ class ApiProxyUpstreamAnswersTest extends BridgeTestSupport {
         assertEquals(200, connectStore("k-series", "five-401s").statusCode());
         String id = connectionId("k-series", "five-401s");
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
-        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-k-unknown", ConnectionStore.ACCESS), id);
+        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-k-unknown", ConnectionStore.ACCESS, id), id);
         long calls = stat("refreshCalls");
         ExecutorService pool = Executors.newFixedThreadPool(5);
         try {

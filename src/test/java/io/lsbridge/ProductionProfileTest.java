@@ -1,13 +1,18 @@
 package io.lsbridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +33,67 @@ class ProductionProfileTest extends BridgeTestSupport {
         p.setProperty("bridge.public-base-url", "https://bridge.example.test");
         // stand-ins for the environment variables the prod profile reads
         p.setProperty("bridge.encryption.sandbox-key-file", dbFile + ".key");
+        // the opt-in (BRIDGE_DB_ALLOW_H2=true): this class runs the prod profile on the test's H2 file
+        p.setProperty("bridge.db.allow-h2", "true");
         return p;
+    }
+
+    /**
+     * With BRIDGE_DB_URL unset the prod profile's database is an H2 file: without the opt-in the bridge
+     * does not start, says which property to set and how to point it at PostgreSQL, and creates no file.
+     */
+    @Test
+    void withoutTheOptInTheProdProfileRefusesToStartOnH2() throws Exception {
+        Assumptions.assumeTrue(System.getenv("BRIDGE_DB_URL") == null && System.getenv("BRIDGE_DB_ALLOW_H2") == null,
+                "the environment chooses the database");
+        Path shippedDefault = Path.of("data/bridge.mv.db");
+        boolean existed = Files.exists(shippedDefault);
+        long modified = existed ? Files.getLastModifiedTime(shippedDefault).toMillis() : 0;
+        org.apache.camel.main.Main main = new org.apache.camel.main.Main();
+        main.setPropertyPlaceholderLocations("file:config/application-prod.properties,file:config/application.properties");
+        Properties p = new Properties();
+        int refusedPort = freePort();
+        p.setProperty("camel.server.port", Integer.toString(refusedPort));
+        p.setProperty("camel.management.port", Integer.toString(freePort()));
+        p.setProperty("camel.main.name", "prod-refusal");
+        p.setProperty("bridge.public-base-url", "https://bridge.example.test");
+        p.setProperty("bridge.api-key", apiKey);
+        p.setProperty("bridge.encryption.sandbox-key-file", dbFile + "-refused.key");
+        main.setOverrideProperties(p);
+        String previousPort = System.getProperty("camel.server.port");
+        Throwable failure = null;
+        try {
+            main.start();
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            main.stop();
+            System.setProperty("camel.server.port", previousPort == null ? Integer.toString(port) : previousPort);
+        }
+        assertNotNull(failure, "the prod profile started on H2 without bridge.db.allow-h2");
+        String messages = "";
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages += t.getMessage() + "\n";
+        }
+        String all = messages;
+        assertTrue(all.contains("bridge.db.allow-h2=false") && all.contains("BRIDGE_DB_ALLOW_H2=true"), all);
+        assertTrue(all.contains("BRIDGE_DB_URL=jdbc:postgresql://HOST:5432/DATABASE"), all);
+        assertTrue(all.contains("jdbc:h2:file:./data/bridge;..."), "names the database it refused: " + all);
+        assertEquals(existed, Files.exists(shippedDefault), "no database file was created");
+        if (existed) {
+            assertEquals(modified, Files.getLastModifiedTime(shippedDefault).toMillis());
+        }
+        assertThrows(Exception.class, () -> Browser.call("GET", "http://localhost:" + refusedPort + "/connections", null, null),
+                "nothing listens on the refused bridge's port");
+    }
+
+    /** The opt-in (set in extraProperties) is what lets this class's bridge run on H2: see the refusal above. */
+    @Test
+    void withTheOptInItRunsOnH2() {
+        assertTrue(context.resolvePropertyPlaceholders("{{bridge.db.url}}").startsWith("jdbc:h2:")
+                || database.isPostgres(), "this class's bridge runs on H2");
+        assertEquals("true", context.resolvePropertyPlaceholders("{{bridge.db.allow-h2}}"));
+        assertEquals(200, Browser.call("GET", base() + "/connections", apiKey, null).statusCode());
     }
 
     @Test

@@ -160,9 +160,9 @@ class RefreshCommitFaultsTest extends BridgeTestSupport {
             // another writer replaces the refresh token while the provider is rotating the old one
             TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
             assertEquals(1, execute("UPDATE connection SET refresh_token_enc = ?, key_id = ? WHERE id = ?",
-                    cipher.encrypt("sbx-rt-x-unknown-to-the-sandbox", ConnectionStore.REFRESH), cipher.currentKeyId(), id));
+                    cipher.encrypt("sbx-rt-x-unknown-to-the-sandbox", ConnectionStore.REFRESH, id), cipher.currentKeyId(), id));
             execute("UPDATE connection SET access_token_enc = ? WHERE id = ?",
-                    cipher.encrypt("sbx-at-x-unknown", ConnectionStore.ACCESS), id);
+                    cipher.encrypt("sbx-at-x-unknown", ConnectionStore.ACCESS, id), id);
             HttpResponse<String> r = call.get();
             assertEquals(409, r.statusCode(), r::body);
             assertEquals("CONFLICT", parse(r.body(), new TypeReference<Map<String, Object>>() { }).get("outcome"));

@@ -176,9 +176,9 @@ class RefreshFaultsTest extends BridgeTestSupport {
         // the provider no longer knows the stored refresh token (e.g. the app was uninstalled)
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
         execute("UPDATE connection SET refresh_token_enc = ?, key_id = ? WHERE id = ?",
-                cipher.encrypt("sbx-rt-o-unknown", ConnectionStore.REFRESH), cipher.currentKeyId(), id);
+                cipher.encrypt("sbx-rt-o-unknown", ConnectionStore.REFRESH, id), cipher.currentKeyId(), id);
         // the access token must still decrypt with the key id now on the row
-        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-o-old", ConnectionStore.ACCESS), id);
+        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt("sbx-at-o-old", ConnectionStore.ACCESS, id), id);
         makeDue(id);
         await("NEEDS_REAUTH", 10_000, () -> "NEEDS_REAUTH".equals(view(id).get("status")));
         Map<String, Object> v = view(id);

@@ -8,15 +8,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * Secrets stay secret: the database file holds no token or verifier in plain text, and the log
- * of full flows (good and bad) holds no token, code, verifier, client secret or API key.
+ * Secrets stay secret: the database file (and every other file kept beside it: H2's lock and trace
+ * files) holds no token or verifier in plain text, and the log of full flows (good and bad) holds no
+ * token, code, verifier, client secret, API key or encryption key. The sandbox key file is the key
+ * itself: readable by its owner only, and its key in no other file. (A bridge on the shipped data/
+ * directory: ShippedDataDirTest; under bin/camel run with ~/.camel: CamelRunSecretsTest.)
  */
 class SecretsTest extends BridgeTestSupport {
 
@@ -70,11 +76,11 @@ class SecretsTest extends BridgeTestSupport {
 
         // every stored token, decrypted by the bridge's own cipher, is a secret to look for
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
-        for (List<Object> row : rows("SELECT key_id, access_token_enc, refresh_token_enc FROM connection")) {
-            String access = cipher.decrypt((String) row.get(0), (String) row.get(1), ConnectionStore.ACCESS);
+        for (List<Object> row : rows("SELECT key_id, access_token_enc, refresh_token_enc, id FROM connection")) {
+            String access = cipher.decrypt((String) row.get(0), (String) row.get(1), ConnectionStore.ACCESS, (String) row.get(3));
             secrets.add(access);
             if (row.get(2) != null) {
-                secrets.add(cipher.decrypt((String) row.get(0), (String) row.get(2), ConnectionStore.REFRESH));
+                secrets.add(cipher.decrypt((String) row.get(0), (String) row.get(2), ConnectionStore.REFRESH, (String) row.get(3)));
             }
             assertFalse(access.equals(row.get(1)), "stored value is ciphertext");
         }
@@ -87,9 +93,26 @@ class SecretsTest extends BridgeTestSupport {
             listing += Browser.call("GET", base() + "/connections/" + c.get("id"), apiKey, null).body();
         }
 
+        // the encryption key (sandbox mode: a key file made on first run) is a secret too, except in its own file
+        Path keyFile = Path.of(dbFile + ".key");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)),
+                "the sandbox key file is readable by its owner only");
+        secrets.add(Files.readString(keyFile).trim());
+
         execute("CHECKPOINT SYNC");
         byte[] db = Files.readAllBytes(Path.of(dbFile + ".mv.db"));
         String dbUtf8 = new String(db, StandardCharsets.ISO_8859_1);
+        // every other file this bridge keeps beside its database (H2's lock and trace files, ...)
+        Map<Path, String> dataFiles = new LinkedHashMap<>();
+        try (Stream<Path> dir = Files.list(Path.of(dbFile).getParent())) {
+            for (Path f : (Iterable<Path>) dir::iterator) {
+                if (f.getFileName().toString().startsWith(Path.of(dbFile).getFileName().toString()) && !f.equals(keyFile)
+                        && Files.isRegularFile(f)) {
+                    dataFiles.put(f, new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+                }
+            }
+        }
+        assertTrue(dataFiles.containsKey(Path.of(dbFile + ".mv.db")), "the database file is among them: " + dataFiles.keySet());
         String log1 = Files.readString(log, StandardCharsets.UTF_8).substring((int) logStart);
         assertTrue(log1.contains("Connection ") && log1.contains("refused") && log1.contains("api-http failed"),
                 "the log did capture the flows");
@@ -98,6 +121,9 @@ class SecretsTest extends BridgeTestSupport {
             assertFalse(dbUtf8.contains(new String(s.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1)));
             assertFalse(log1.contains(s), () -> "log holds a secret: " + s.substring(0, 6) + "...");
             assertFalse(listing.contains(s), "operator API shows a secret");
+            dataFiles.forEach((f, text) -> assertFalse(text.contains(s)
+                    || text.contains(new String(s.getBytes(StandardCharsets.UTF_16BE), StandardCharsets.ISO_8859_1)),
+                    () -> f + " holds a secret: " + s.substring(0, 6) + "..."));
         }
         // the test's own secrets were really exercised
         assertTrue(db.length > 0 && secrets.size() > 25, "secrets collected: " + secrets.size());

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import io.lsbridge.ConnectionStore;
 import io.lsbridge.ConnectionStore.Tokens;
 import io.lsbridge.TokenCipher;
+import io.lsbridge.crypto.StoredSecretMismatch;
 import io.lsbridge.store.Jdbc;
 
 /**
@@ -50,7 +51,8 @@ public class RefreshCommits {
                             + " in_doubt_reason = NULL, candidate_refresh_enc = NULL, status = 'ACTIVE',"
                             + " lease_owner = NULL, lease_until = NULL, updated_at = ?"
                             + " WHERE id = ? AND refresh_token_enc = ? AND " + leaseCondition,
-                    cipher.encrypt(tokens.accessToken(), ConnectionStore.ACCESS), cipher.encrypt(refresh, ConnectionStore.REFRESH),
+                    cipher.encrypt(tokens.accessToken(), ConnectionStore.ACCESS, lease.id()),
+                    cipher.encrypt(refresh, ConnectionStore.REFRESH, lease.id()),
                     cipher.currentKeyId(), Jdbc.ts(tokens.accessExpiresAt()), Jdbc.ts(tokens.refreshExpiresAt()),
                     tokens.scope(), Jdbc.ts(next), Jdbc.now(), Jdbc.now(), lease.id(), lease.refreshTokenEnc(), lease.owner());
             if (n == 1) {
@@ -76,9 +78,13 @@ public class RefreshCommits {
 
     /** A retried commit whose first try did land (only its acknowledgement was lost). */
     private boolean alreadyCommitted(String id, String refresh) {
-        return jdbc.queryOne("SELECT key_id, refresh_token_enc FROM connection WHERE id = ?",
-                rs -> refresh.equals(cipher.decrypt(rs.getString(1), rs.getString(2), ConnectionStore.REFRESH)), id)
-                .orElse(false);
+        try {
+            return jdbc.queryOne("SELECT key_id, refresh_token_enc FROM connection WHERE id = ?",
+                    rs -> refresh.equals(cipher.decrypt(rs.getString(1), rs.getString(2), ConnectionStore.REFRESH, id)), id)
+                    .orElse(false);
+        } catch (StoredSecretMismatch notThisRows) {
+            return false;
+        }
     }
 
     /**
@@ -93,7 +99,7 @@ public class RefreshCommits {
                             + " in_doubt_reason = ?, last_error = ?, updated_at = ?,"
                             + " lease_until = CASE WHEN lease_owner = ? THEN NULL ELSE lease_until END,"
                             + " lease_owner = CASE WHEN lease_owner = ? THEN NULL ELSE lease_owner END WHERE id = ?",
-                    cipher.currentKeyId() + ":" + cipher.encrypt(candidate, ConnectionStore.REFRESH), Jdbc.truncate(reason, 1000),
+                    cipher.currentKeyId() + ":" + cipher.encrypt(candidate, ConnectionStore.CANDIDATE, lease.id()), Jdbc.truncate(reason, 1000),
                     Jdbc.truncate(reason, 1000), Jdbc.now(), lease.owner(), lease.owner(), lease.id());
             if (n == 1) {
                 Jdbc.addEvent(c, lease.id(), "REFRESH_CONFLICT", reason);

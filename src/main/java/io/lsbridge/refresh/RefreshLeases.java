@@ -13,6 +13,7 @@ import io.lsbridge.ProviderProfile;
 import io.lsbridge.ProviderProfiles;
 import io.lsbridge.Secrets;
 import io.lsbridge.TokenCipher;
+import io.lsbridge.crypto.StoredSecretMismatch;
 import io.lsbridge.store.Jdbc;
 
 /**
@@ -74,8 +75,15 @@ public class RefreshLeases {
         if (n != 1) {
             return Lease.refused(id, whyNot(id));
         }
-        Lease lease = jdbc.queryOne("SELECT * FROM connection WHERE id = ? AND lease_owner = ?", this::leased, id, owner)
-                .orElse(null);
+        Lease lease;
+        try {
+            lease = jdbc.queryOne("SELECT * FROM connection WHERE id = ? AND lease_owner = ?", this::leased, id, owner)
+                    .orElse(null);
+        } catch (RuntimeException unreadable) {
+            // e.g. no such encryption key: give the lease back rather than leave it to look like a vanished refresher
+            jdbc.update("UPDATE connection SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", id, owner);
+            throw unreadable;
+        }
         if (lease == null) {
             return Lease.refused(id, whyNot(id));
         }
@@ -98,6 +106,11 @@ public class RefreshLeases {
     /** Why {@code lease} was not granted, or null when it was. */
     public RefreshOutcome refusal(Lease lease) {
         return lease.refusal();
+    }
+
+    /** Why the granted lease's stored refresh token must not be sent (not this connection's), or null. */
+    public String storedTokenProblem(Lease lease) {
+        return lease.storedTokenProblem();
     }
 
     private RefreshOutcome whyNot(String id) {
@@ -132,14 +145,33 @@ public class RefreshLeases {
         if (rs.getBoolean("refresh_in_doubt") && reason == null) {
             reason = "an earlier refresh's answer was lost in flight";
         }
+        String id = rs.getString("id");
         String candidate = rs.getString("candidate_refresh_enc");
-        return new Lease(rs.getString("id"), null, profiles.find(rs.getString("profile")).orElse(null),
-                rs.getString("tenant_key"), cipher.decrypt(keyId, rs.getString("access_token_enc"), ConnectionStore.ACCESS),
-                cipher.decrypt(keyId, rs.getString("refresh_token_enc"), ConnectionStore.REFRESH),
+        // each secret opens only with its own row and field: one that does not is never sent (a refresh
+        // renews an access token that does not belong; a refresh token that does not belong ends the grant)
+        String refresh = null;
+        String problem = null;
+        try {
+            refresh = cipher.decrypt(keyId, rs.getString("refresh_token_enc"), ConnectionStore.REFRESH, id);
+        } catch (StoredSecretMismatch notThisRows) {
+            problem = notThisRows.reason();
+        }
+        String access = openOrNull(keyId, rs.getString("access_token_enc"), ConnectionStore.ACCESS, id);
+        String candidateToken = candidate == null ? null : openOrNull(candidate.substring(0, candidate.indexOf(':')),
+                candidate.substring(candidate.indexOf(':') + 1), ConnectionStore.CANDIDATE, id);
+        return new Lease(id, null, profiles.find(rs.getString("profile")).orElse(null),
+                rs.getString("tenant_key"), access, refresh,
                 rs.getString("refresh_token_enc"), rs.getString("scope"), Jdbc.instant(rs, "access_expires_at"),
                 lastRefresh != null ? lastRefresh : Jdbc.instant(rs, "created_at"), rs.getBoolean("refresh_in_doubt") ? reason : null, rs.getInt("failure_count"),
-                candidate == null ? null : cipher.decrypt(candidate.substring(0, candidate.indexOf(':')),
-                        candidate.substring(candidate.indexOf(':') + 1), ConnectionStore.REFRESH), owner);
+                candidateToken, owner, problem);
+    }
+
+    private String openOrNull(String keyId, String stored, String field, String id) {
+        try {
+            return cipher.decrypt(keyId, stored, field, id);
+        } catch (StoredSecretMismatch notThisRows) {
+            return null;
+        }
     }
 
     /** Gives the lease back, nothing else changed. */

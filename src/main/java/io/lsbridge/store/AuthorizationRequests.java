@@ -23,7 +23,7 @@ public class AuthorizationRequests {
     public void save(String stateHash, String profile, String bindingHash, String verifier, Instant expiresAt) {
         jdbc.update("INSERT INTO authorization_request (state_hash, profile, browser_binding_hash, verifier_enc, key_id,"
                         + " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                stateHash, profile, bindingHash, cipher.encrypt(verifier, ConnectionStore.VERIFIER),
+                stateHash, profile, bindingHash, cipher.encrypt(verifier, ConnectionStore.VERIFIER, stateHash),
                 verifier == null ? null : cipher.currentKeyId(), Jdbc.now(), Jdbc.ts(expiresAt));
     }
 
@@ -31,7 +31,8 @@ public class AuthorizationRequests {
         return jdbc.queryOne("SELECT * FROM authorization_request WHERE state_hash = ?",
                 rs -> new ConnectionStore.AuthorizationRequest(rs.getString("state_hash"), rs.getString("profile"),
                         rs.getString("browser_binding_hash"),
-                        cipher.decrypt(rs.getString("key_id"), rs.getString("verifier_enc"), ConnectionStore.VERIFIER),
+                        cipher.decrypt(rs.getString("key_id"), rs.getString("verifier_enc"), ConnectionStore.VERIFIER,
+                                rs.getString("state_hash")),
                         Jdbc.instant(rs, "expires_at"), Jdbc.instant(rs, "used_at")), stateHash);
     }
 

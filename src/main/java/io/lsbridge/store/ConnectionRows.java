@@ -88,9 +88,11 @@ public class ConnectionRows {
                         + existingKind + " (" + existing + "); send \"replace\": true to replace it.");
             }
             OffsetDateTime now = Jdbc.now();
+            // the id first: each token is encrypted bound to its row (and field)
+            String id = existing != null ? existing : UUID.randomUUID().toString();
             String keyId = cipher.currentKeyId();
-            String access = cipher.encrypt(tokens.accessToken(), ConnectionStore.ACCESS);
-            String refresh = cipher.encrypt(tokens.refreshToken(), ConnectionStore.REFRESH);
+            String access = cipher.encrypt(tokens.accessToken(), ConnectionStore.ACCESS, id);
+            String refresh = cipher.encrypt(tokens.refreshToken(), ConnectionStore.REFRESH, id);
             if (existing != null) {
                 Jdbc.exec(c, "UPDATE connection SET tenant_name = COALESCE(?, tenant_name), kind = ?, status = 'ACTIVE',"
                                 + " access_token_enc = ?, refresh_token_enc = ?, key_id = ?, access_expires_at = ?,"
@@ -103,7 +105,6 @@ public class ConnectionRows {
                 forget(existing);
                 return new Saved(existing, false);
             }
-            String id = UUID.randomUUID().toString();
             Jdbc.exec(c, "INSERT INTO connection (id, profile, tenant_key, tenant_name, kind, status, access_token_enc,"
                             + " refresh_token_enc, key_id, access_expires_at, refresh_expires_at, scope, created_at, updated_at)"
                             + " VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -118,7 +119,7 @@ public class ConnectionRows {
     /** The decrypted access token of a connection, or null when there is none. */
     public String accessToken(String id) {
         return jdbc.queryOne("SELECT key_id, access_token_enc FROM connection WHERE id = ?",
-                rs -> cipher.decrypt(rs.getString(1), rs.getString(2), ConnectionStore.ACCESS), id).orElse(null);
+                rs -> cipher.decrypt(rs.getString(1), rs.getString(2), ConnectionStore.ACCESS, id), id).orElse(null);
     }
 
     /**
@@ -151,7 +152,7 @@ public class ConnectionRows {
                         + " FROM connection WHERE id = ?",
                 rs -> new ApiRow(id, rs.getString("profile"), rs.getString("tenant_key"), rs.getString("status"),
                         rs.getString("kind"), Jdbc.instant(rs, "access_expires_at"),
-                        cipher.decrypt(rs.getString("key_id"), rs.getString("access_token_enc"), ConnectionStore.ACCESS),
+                        cipher.decrypt(rs.getString("key_id"), rs.getString("access_token_enc"), ConnectionStore.ACCESS, id),
                         rs.getString("last_error")), id);
     }
 

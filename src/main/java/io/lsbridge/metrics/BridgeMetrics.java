@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code lsbridge.refresh} {profile, outcome}: refresh outcomes, one per refresh led in this process</li>
  * <li>{@code lsbridge.token.request} {profile}: refresh token calls, answered or not</li>
  * <li>{@code lsbridge.needs.reauth} {profile}: connections that became NEEDS_REAUTH</li>
- * <li>{@code lsbridge.proxy.requests} {profile, status}: /api calls as answered, with histogram buckets</li>
+ * <li>{@code lsbridge.proxy.requests} {profile, status}: proxied calls as answered, with histogram buckets
+ * (recorded by {@link ProxyMetricsPolicy})</li>
  * <li>{@code lsbridge.wait} {profile, reason}: waits of proxied calls (rate_limit, retry_after)</li>
  * <li>{@code lsbridge.connections} {profile, status}: connections in the database (gauge)</li>
  * </ul>
@@ -48,10 +49,13 @@ public class BridgeMetrics implements CamelContextAware {
     private static final String NEEDS_REAUTH_HELP = "Connections that became NEEDS_REAUTH";
     private static final String TOKEN_REQUEST = "lsbridge.token.request";
     private static final String TOKEN_REQUEST_HELP = "Refresh calls to the provider's token endpoint, answered or not";
+    private static final String PROXY = "lsbridge.proxy.requests";
+    private static final String PROXY_HELP = "Proxied calls as answered to the caller, by status";
     private static final Logger LOG = LoggerFactory.getLogger(BridgeMetrics.class);
 
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Timer>> proxyTimers = new ConcurrentHashMap<>();
     private final Set<List<String>> gauges = ConcurrentHashMap.newKeySet();
     private CamelContext camelContext;
     private volatile MeterRegistry registry;
@@ -85,21 +89,29 @@ public class BridgeMetrics implements CamelContextAware {
 
     // ---------------------------------------------------------------- what the routes call
 
-    /** A start for {@link #proxied} and {@link #tokenCall}: System.nanoTime(). */
+    /** A start for {@link #tokenCall}: System.nanoTime(). */
     public long startTimer() {
         return System.nanoTime();
     }
 
-    /** One /api call as answered: its status (the bridge's own refusals included) and time since startTimer. */
-    public void proxied(Long startedNanos, ApiConnection connection, Object status) {
-        if (startedNanos == null) {
+    /** One proxied call as answered (by {@link ProxyMetricsPolicy}): its status, the bridge's own refusals included. */
+    public void proxied(long elapsedNanos, String profile, Object status) {
+        if (registry() == null) {
             return;
         }
-        long elapsed = System.nanoTime() - startedNanos;
-        String profile = connection == null || connection.profile() == null ? NONE : connection.profile();
-        String code = status == null ? NONE : status.toString();
-        record(() -> timer("lsbridge.proxy.requests", "Proxied /api calls as answered to the caller, by status",
-                true, "profile", profile, "status", code).record(elapsed, TimeUnit.NANOSECONDS));
+        try {
+            String code = status == null ? NONE : status.toString();
+            Map<String, Timer> byStatus = proxyTimers.computeIfAbsent(profile == null ? NONE : profile,
+                    p -> new ConcurrentHashMap<>());
+            Timer t = byStatus.get(code);
+            if (t == null) {
+                t = byStatus.computeIfAbsent(code, c -> timer(PROXY, PROXY_HELP, true, "profile",
+                        profile == null ? NONE : profile, "status", c));
+            }
+            t.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
     }
 
     /** A proxied call waits: reason rate_limit (the store's rate model) or retry_after (an upstream 429). */
@@ -227,10 +239,14 @@ public class BridgeMetrics implements CamelContextAware {
         try {
             recording.run();
         } catch (RuntimeException e) {
-            if (!failureLogged) {
-                failureLogged = true;
-                LOG.warn("A metric could not be recorded (logged once): {}", e.toString());
-            }
+            failed(e);
+        }
+    }
+
+    private void failed(RuntimeException e) {
+        if (!failureLogged) {
+            failureLogged = true;
+            LOG.warn("A metric could not be recorded (logged once): {}", e.toString());
         }
     }
 

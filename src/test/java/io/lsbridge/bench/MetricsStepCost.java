@@ -15,13 +15,17 @@ import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 
 /**
- * What the proxy's metrics cost per call (not a test; run by hand): the same small route with and
- * without the route configuration proxy-metrics of routes/metrics.camel.yaml (a start time taken
- * by a method expression in an interceptFrom, and a BeforeConsumer onCompletion calling
- * bridgeMetrics.proxied with three values), called in a tight loop; prints ns per call of each and
- * the difference (best of several rounds, so other load on the machine counts as little as it can).
+ * What the proxy's metrics cost per call (not a test; run by hand): the same small route without
+ * metrics ("without") and with the route policy the proxy routes use ("policy", ProxyMetricsPolicy),
+ * and, for comparison, the ways tried first: a route configuration with an interceptFrom taking the
+ * start by a method expression and a BeforeConsumer onCompletion calling bridgeMetrics with three
+ * simple parameters ("with"), each half alone ("start", "completion"), an empty onCompletion
+ * ("noop"), and a bean step with three simple parameters ("bean-step"). Each is called in a tight
+ * loop; prints ns per call and the differences (best of several rounds, so other load on the
+ * machine counts as little as it can).
  *
- *   java -cp "target/test-classes:target/classes:$(cat target/test.classpath)" io.lsbridge.bench.MetricsStepCost
+ *   java -cp "target/test-classes:target/classes:$(cat target/test.classpath)" io.lsbridge.bench.MetricsStepCost \
+ *       [calls per round] [rounds] [variants, e.g. without,policy,with,start,completion,noop,bean-step]
  */
 public final class MetricsStepCost {
     private MetricsStepCost() {
@@ -35,6 +39,9 @@ public final class MetricsStepCost {
         BridgeMetrics metrics = new BridgeMetrics();
         metrics.setCamelContext(context);
         context.getRegistry().bind("bridgeMetrics", metrics);
+        io.lsbridge.metrics.ProxyMetricsPolicy policy = new io.lsbridge.metrics.ProxyMetricsPolicy();
+        policy.setMetrics(metrics);
+        context.getRegistry().bind("proxyMetrics", policy);
         ApiConnection connection = new ApiConnection("c1", "x-series", "shop", "ACTIVE", "OAUTH", "token",
                 Instant.now().plusSeconds(3600), null, ApiConnection.USABLE, "http://localhost", null, true);
 
@@ -42,24 +49,43 @@ public final class MetricsStepCost {
             @Override
             public void configuration() {
                 routeConfiguration("proxy-metrics")
-                        .interceptFrom().setProperty("proxyTimerStart").method("bridgeMetrics", "startTimer");
-                routeConfiguration("proxy-metrics")
+                        .interceptFrom().setProperty("proxyTimerStart").method("bridgeMetrics", "startTimer").end()
                         .onCompletion().modeBeforeConsumer()
                         .bean("bridgeMetrics",
-                                "proxied(${exchangeProperty.proxyTimerStart}, ${exchangeProperty.apiConnection}, ${header.CamelHttpResponseCode})");
+                                "waited(${exchangeProperty.apiConnection}, 'bench', ${exchangeProperty.proxyTimerStart})");
+                routeConfiguration("start-only")
+                        .interceptFrom().setProperty("proxyTimerStart").method("bridgeMetrics", "startTimer");
+                routeConfiguration("completion-only")
+                        .onCompletion().modeBeforeConsumer()
+                        .bean("bridgeMetrics",
+                                "waited(${exchangeProperty.apiConnection}, 'bench', ${exchangeProperty.proxyTimerStart})");
+                routeConfiguration("completion-noop")
+                        .onCompletion().modeBeforeConsumer().setProperty("x", constant("y"));
             }
         });
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:without").routeId("without")
+                for (String[] r : new String[][] {{"without", null}, {"with", "proxy-metrics"}, {"start", "start-only"},
+                        {"completion", "completion-only"}, {"noop", "completion-noop"}}) {
+                    var route = from("direct:" + r[0]).routeId(r[0]);
+                    if (r[1] != null) {
+                        route.routeConfigurationId(r[1]);
+                    }
+                    route.setProperty("apiConnection", constant(connection))
+                            .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(200))
+                            .setBody(constant("{}"));
+                }
+                from("direct:policy").routeId("policy").routePolicyRef("proxyMetrics")
                         .setProperty("apiConnection", constant(connection))
                         .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(200))
                         .setBody(constant("{}"));
-                from("direct:with").routeId("with").routeConfigurationId("proxy-metrics")
+                from("direct:bean-step").routeId("bean-step")
                         .setProperty("apiConnection", constant(connection))
                         .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(200))
-                        .setBody(constant("{}"));
+                        .setBody(constant("{}"))
+                        .bean("bridgeMetrics",
+                                "waited(${exchangeProperty.apiConnection}, 'bench', ${exchangeProperty.proxyTimerStart})");
             }
         });
         context.start();
@@ -70,15 +96,21 @@ public final class MetricsStepCost {
             headers.put("X-Header-" + i, "value-" + i);
         }
 
-        double bestWithout = Double.MAX_VALUE;
-        double bestWith = Double.MAX_VALUE;
+        String[] variants = args.length > 2 ? args[2].split(",") : new String[] {"without", "policy"};
+        double[] best = new double[variants.length];
+        java.util.Arrays.fill(best, Double.MAX_VALUE);
         for (int r = 0; r < rounds; r++) {
-            bestWithout = Math.min(bestWithout, run(template, "direct:without", headers, calls));
-            bestWith = Math.min(bestWith, run(template, "direct:with", headers, calls));
-            System.out.printf("round %d: without %.0f ns/call, with %.0f ns/call%n", r + 1, bestWithout, bestWith);
+            StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+            for (int v = 0; v < variants.length; v++) {
+                best[v] = Math.min(best[v], run(template, "direct:" + variants[v], headers, calls));
+                line.append(String.format(" %s %.0f", variants[v], best[v]));
+            }
+            System.out.println(line.append(" ns/call (best so far)"));
         }
-        System.out.printf("proxy-metrics cost: %.0f ns per call (%.0f -> %.0f ns/call, best of %d rounds of %d calls)%n",
-                bestWith - bestWithout, bestWithout, bestWith, rounds, calls);
+        for (int v = 1; v < variants.length; v++) {
+            System.out.printf("%s costs %.0f ns per call more than %s (%.0f -> %.0f ns/call, best of %d rounds of %d calls)%n",
+                    variants[v], best[v] - best[0], variants[0], best[0], best[v], rounds, calls);
+        }
         System.out.println(((PrometheusMeterRegistry) context.getRegistry().lookupByName("metricsRegistry")).scrape()
                 .lines().filter(l -> l.startsWith("lsbridge_proxy_requests_seconds_count")).findFirst().orElse("no sample"));
         context.stop();

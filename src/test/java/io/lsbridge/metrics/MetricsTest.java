@@ -15,12 +15,14 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.lsbridge.BridgeException;
 import io.lsbridge.BridgeTestSupport;
 import io.lsbridge.Browser;
 import io.lsbridge.ConnectionStore;
 import io.lsbridge.TokenCipher;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +118,15 @@ class MetricsTest extends BridgeTestSupport {
         return value(after, name, labels) - value(before, name, labels);
     }
 
+    /** A call from a route in the same Camel context, as the README shows it. */
+    private Exchange inProcess(String connectionId) {
+        return context.createProducerTemplate().request("direct:lightspeed-api", e -> {
+            e.getMessage().setHeader("LightspeedConnectionId", connectionId);
+            e.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
+            e.getMessage().setHeader("LightspeedPath", "2.0/products");
+        });
+    }
+
     private String connected(String profile, String store) {
         assertEquals(200, connectStore(profile, store).statusCode());
         return connectionId(profile, store);
@@ -132,9 +143,15 @@ class MetricsTest extends BridgeTestSupport {
         String o = connected("o-series", "metrics-dead");
         Map<String, Double> before = scrape();
 
-        // one proxied call answered 200, one for an unknown connection (404, the route's own refusal)
+        // over HTTP: a proxied call answered 200, one for an unknown connection (404, the route's own
+        // refusal), one without the key (401, refused before the route's steps)
         assertEquals(200, Browser.call("GET", base() + "/api/" + x + "/2.0/products", apiKey, null).statusCode());
         assertEquals(404, Browser.call("GET", base() + "/api/no-such-connection/2.0/products", apiKey, null).statusCode());
+        assertEquals(401, Browser.call("GET", base() + "/api/" + x + "/2.0/products", null, null).statusCode());
+        // in-process (direct:lightspeed-api): one answered 200, one raising the unknown connection's 404
+        assertEquals(200, inProcess(x).getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        Exception unknown = inProcess("no-such-connection").getException();
+        assertTrue(unknown instanceof BridgeException b && b.getStatus() == 404, String.valueOf(unknown));
 
         // a forced refresh whose token call takes at least 200 ms
         sandboxAdmin("settings", "{\"refreshLatencyMillis\":200}");
@@ -157,10 +174,11 @@ class MetricsTest extends BridgeTestSupport {
 
         Map<String, Double> after = scrape();
         String proxy = "lsbridge_proxy_requests_seconds";
-        assertEquals(1, delta(before, after, proxy + "_count", "profile", "x-series", "status", "200"), 1e-9);
+        assertEquals(2, delta(before, after, proxy + "_count", "profile", "x-series", "status", "200"), 1e-9);
         assertTrue(delta(before, after, proxy + "_sum", "profile", "x-series", "status", "200") > 0, "a call takes time");
-        assertEquals(1, delta(before, after, proxy + "_bucket", "profile", "x-series", "status", "200", "le", "+Inf"), 1e-9);
-        assertEquals(1, delta(before, after, proxy + "_count", "profile", "none", "status", "404"), 1e-9);
+        assertEquals(2, delta(before, after, proxy + "_bucket", "profile", "x-series", "status", "200", "le", "+Inf"), 1e-9);
+        assertEquals(2, delta(before, after, proxy + "_count", "profile", "none", "status", "404"), 1e-9);
+        assertEquals(1, delta(before, after, proxy + "_count", "profile", "none", "status", "401"), 1e-9);
 
         assertEquals(1, delta(before, after, "lsbridge_refresh_total", "profile", "x-series", "outcome", "REFRESHED"), 1e-9);
         assertEquals(1, delta(before, after, "lsbridge_token_request_seconds_count", "profile", "x-series"), 1e-9);

@@ -31,6 +31,25 @@ public class TokenEndpoint {
         }
     }
 
+    // The parts of a request, each read by a bean step of the token-call route (the request comes
+    // in as the body). An OGNL call such as ${exchangeProperty.tokenRequest.url()} would make Camel
+    // introspect the record's class again for every new request object.
+
+    /** Where the request goes. */
+    public String url(TokenRequest request) {
+        return request.url();
+    }
+
+    /** The HTTP Basic Authorization value, or null when the client authenticates otherwise. */
+    public String authorization(TokenRequest request) {
+        return request.authorization();
+    }
+
+    /** The form body. */
+    public String form(TokenRequest request) {
+        return request.body();
+    }
+
     /** The one exchange of a checked callback's code. */
     public TokenRequest authorizationCode(CodeGrant grant) {
         ProviderProfile p = grant.profile();

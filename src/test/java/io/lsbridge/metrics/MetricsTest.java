@@ -166,7 +166,7 @@ class MetricsTest extends BridgeTestSupport {
         // a grant the provider no longer knows: the forced refresh makes the connection NEEDS_REAUTH
         TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
         execute("UPDATE connection SET refresh_token_enc = ?, access_token_enc = ?, key_id = ? WHERE id = ?",
-                cipher.encrypt("sbx-rt-o-unknown", ConnectionStore.REFRESH), cipher.encrypt("sbx-at-o-old", ConnectionStore.ACCESS),
+                cipher.encrypt("sbx-rt-o-unknown", ConnectionStore.REFRESH, o), cipher.encrypt("sbx-at-o-old", ConnectionStore.ACCESS, o),
                 cipher.currentKeyId(), o);
         HttpResponse<String> dead = Browser.call("POST", base() + "/connections/" + o + "/refresh", apiKey, null);
         assertEquals(409, dead.statusCode(), dead::body);

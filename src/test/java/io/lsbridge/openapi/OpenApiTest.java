@@ -60,6 +60,8 @@ class OpenApiTest extends BridgeTestSupport {
         assertEquals("Lightspeed OAuth Bridge", api.getInfo().getTitle());
         assertNotNull(api.getInfo().getVersion());
         assertFalse(r.body().contains(apiKey), "the document holds no key");
+        // the server is where clients reach the bridge (bridge.openapi.host), not the address it binds to
+        assertEquals("http://localhost:" + port, api.getServers().get(0).getUrl(), api.getServers()::toString);
     }
 
     @Test

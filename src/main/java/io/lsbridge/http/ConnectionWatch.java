@@ -70,7 +70,7 @@ final class ConnectionWatch {
     /** The request waits in the /api queue: no body is read meanwhile, so no body deadline runs. */
     void queued(HttpServerRequest request) {
         Watched w = connections.get(request.connection());
-        if (w != null && w.request == request) {
+        if (w != null) {
             w.phase = QUEUED;
         }
     }

@@ -39,7 +39,7 @@ public class FrontDoor implements CamelContextAware {
     private long maxBodyBytes = 4L << 20;
     private int maxHeaderBytes = 8192;
     private int maxRequestLineBytes = 8192;
-    private int requestTimeoutSeconds = 10;
+    private int requestTimeoutSeconds = 20;
     private int idleTimeoutSeconds = 60;
     private int apiMaxInFlight = 24;
     private int apiMaxQueued = 1000;

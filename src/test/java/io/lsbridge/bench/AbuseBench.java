@@ -68,6 +68,8 @@ public final class AbuseBench {
                 Browser.call("GET", base + "/connections", key, null);
                 Browser.call("GET", base + "/api/" + id + "/2.0/products", key, null);
             }
+            // the same probe without the abuse first: on a shared machine its figures are the yardstick
+            long[] quiet = probeFor(base, key, 10);
             long rssBefore = rssKb(bridge.pid(), "VmRSS");
             System.out.printf("bridge pid %d on %s, -Xmx%s; RSS before the abuse %d MB; abuse for %d s: %d parallel %d MB bodies "
                     + "without a key, %d slow connections%n", bridge.pid(), base, opt.get("heap"), rssBefore / 1024, seconds,
@@ -155,6 +157,8 @@ public final class AbuseBench {
             System.out.printf("slow connections: %d held open at a time, %d cut off by the request timeout%n", slow, slowCut.get());
             System.out.printf("GET /connections during the abuse: %d calls, p50 %d ms, p99 %d ms, max %d ms, %d failed "
                     + "(target p99 < 200 ms: %s)%n", ms.length, p50, p99, max, probeFailed.get(), p99 < 200 ? "MET" : "NOT MET");
+            System.out.printf("GET /connections without the abuse (10 s just before): %d calls, p50 %d ms, p99 %d ms, max %d ms%n",
+                    quiet.length, quiet[quiet.length / 2], quiet[(int) Math.ceil(quiet.length * 0.99) - 1], quiet[quiet.length - 1]);
             System.out.printf("proxied calls with the key during the abuse: %d answered 200, %d failed%n", proxiedOk.get(),
                     proxiedFailed.get());
             System.out.printf("bridge RSS: %d MB before, peak %d MB sampled (VmHWM %d MB); heap limit -Xmx%s%n", rssBefore / 1024,
@@ -165,6 +169,19 @@ public final class AbuseBench {
             bridge.destroy();
             bridge.waitFor();
         }
+    }
+
+    /** GET /connections every 50 ms for {@code seconds}: the times in milliseconds, sorted. */
+    private static long[] probeFor(String base, String key, int seconds) {
+        List<Long> ms = new ArrayList<>();
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        while (System.currentTimeMillis() < end) {
+            long t0 = System.nanoTime();
+            Browser.call("GET", base + "/connections", key, null);
+            ms.add((System.nanoTime() - t0) / 1_000_000);
+            sleep(50);
+        }
+        return ms.stream().mapToLong(Long::longValue).sorted().toArray();
     }
 
     /** {@code count} connections each sending one more header line a second, never ending the head. */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A proxied call that waits (here: an upstream 429's Retry-After) does not hold an HTTP worker thread
+ * A proxied call that waits (here: an upstream 429's Retry-After of 5 s) does not hold an HTTP worker thread
  * (routes/beans.camel.yaml, bean platform-http-engine): with 4 worker threads, 20 calls all wait at
  * once, the operator API answers meanwhile, and every call gets its own answer afterwards. With
  * Camel's stock platform-http consumer the 5th call cannot even start until one of the first 4 has
@@ -36,9 +36,9 @@ class WaitingCallTest extends BridgeTestSupport {
 
     private static final int WORKERS = 4;
     private static final int CALLS = 20;
-    private static final int RETRY_AFTER_SECONDS = 3;
+    private static final int RETRY_AFTER_SECONDS = 5;
 
-    /** The store's API: each call's first request is answered 429 (Retry-After: 3), its retry 200. */
+    /** The store's API: each call's first request is answered 429 (Retry-After: 5), its retry 200. */
     private static final HttpServer UPSTREAM;
     private static final Set<String> ANSWERED_429 = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger REQUESTS = new AtomicInteger();
@@ -132,12 +132,12 @@ class WaitingCallTest extends BridgeTestSupport {
                     () -> ANSWERED_429.size() == CALLS || FIRSTS_BEFORE_ANY_RETRY.get() >= 0);
             long allWaitingAfter = System.currentTimeMillis() - started;
 
+            String threads = threads();
             // the operator API while they wait
             long askedAt = System.currentTimeMillis();
             HttpResponse<String> operator = Browser.call("GET", base() + "/connections", apiKey, null);
             long operatorMillis = System.currentTimeMillis() - askedAt;
             boolean askedWhileWaiting = FIRSTS_BEFORE_ANY_RETRY.get() < 0;
-            String threads = threads();
 
             List<String> answers = new ArrayList<>();
             for (Future<HttpResponse<String>> call : calls) {
@@ -150,13 +150,14 @@ class WaitingCallTest extends BridgeTestSupport {
                     + " after %d ms, upstream requests %d; threads while they waited: %s%n", CALLS, WORKERS, allWaitingAfter,
                     FIRSTS_BEFORE_ANY_RETRY.get(), operatorMillis, askedWhileWaiting, allDoneAfter, REQUESTS.get(), threads);
 
-            assertTrue(askedWhileWaiting && ANSWERED_429.size() == CALLS,
-                    "all " + CALLS + " calls reached the upstream and waited at once with " + WORKERS
-                            + " worker threads; when the first retry came, " + FIRSTS_BEFORE_ANY_RETRY.get() + " had");
+            assertEquals(CALLS, FIRSTS_BEFORE_ANY_RETRY.get(),
+                    "all " + CALLS + " calls reach the upstream and wait at once with " + WORKERS
+                            + " worker threads: the calls there when the first retry came");
             assertEquals(200, operator.statusCode(), operator::body);
             assertTrue(operator.body().contains(id), operator::body);
-            assertTrue(operatorMillis < 1500, "GET /connections answered while " + CALLS
-                    + " calls waited, in " + operatorMillis + " ms (with their workers held it queues for seconds)");
+            // (load-tolerant: the calls' Retry-After is 5 s, and with their workers held it takes above 10 s)
+            assertTrue(operatorMillis < 2500, "GET /connections answered while " + CALLS
+                    + " calls waited, in " + operatorMillis + " ms");
             for (int i = 0; i < CALLS; i++) {
                 assertEquals("200 {\"answer\":\"call=" + i + "\"}", answers.get(i), "call " + i);
             }

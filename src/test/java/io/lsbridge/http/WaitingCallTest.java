@@ -188,6 +188,6 @@ class WaitingCallTest extends BridgeTestSupport {
                 delayThreads++;
             }
         }
-        return workers + " vert.x workers (" + busyWorkers + " in a platform-http consumer), delay threads " + delayThreads;
+        return workers + " vert.x workers (" + busyWorkers + " in a platform-http consumer), " + delayThreads + " Camel Delay threads";
     }
 }

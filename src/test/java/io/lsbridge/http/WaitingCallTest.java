@@ -99,6 +99,8 @@ class WaitingCallTest extends BridgeTestSupport {
         p.setProperty(k + "api-base-url", "http://localhost:" + UPSTREAM.getAddress().getPort() + "/t/{tenant}");
         p.setProperty(k + "refresh-policy", "rotating");
         p.setProperty(k + "rate-model", "none");
+        // O-Series (sandbox) at 2 calls a second: a burst of calls mostly waits for rate room
+        p.setProperty("bridge.profile.o-series.rate-per-second", "2");
         return p;
     }
 
@@ -164,6 +166,54 @@ class WaitingCallTest extends BridgeTestSupport {
             assertEquals(2 * CALLS, REQUESTS.get(), "one 429 and one retry per call");
             assertTrue(FIRST_RETRY_AT.get() - started >= RETRY_AFTER_SECONDS * 1000L,
                     "the retries waited out Retry-After");
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    /**
+     * In sandbox mode the emulator answers on the bridge's own HTTP server: calls waiting for the store's
+     * rate room (O-Series at 2 a second) leave the workers to the emulator, so 12 calls with 4 workers
+     * all get their answer, and the operator API answers meanwhile. (With the workers held, the waiting
+     * calls and the emulator's requests contend for the same 4 threads.)
+     */
+    @Test
+    void callsWaitingForRateRoomLeaveTheWorkersToTheSandbox() throws Exception {
+        assertEquals(200, connectStore("o-series", "paced-shop").statusCode());
+        String id = connectionId("o-series", "paced-shop");
+        long before = stat("apiRequests");
+        int calls = 12;
+        ExecutorService callers = Executors.newFixedThreadPool(calls);
+        try {
+            long started = System.currentTimeMillis();
+            List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                sent.add(callers.submit(() -> Browser.call("GET", base() + "/api/" + id + "/sites.json", apiKey, null)));
+            }
+            Thread.sleep(1500);
+            long askedAt = System.currentTimeMillis();
+            HttpResponse<String> operator = Browser.call("GET", base() + "/connections", apiKey, null);
+            long operatorMillis = System.currentTimeMillis() - askedAt;
+            long doneMeanwhile = sent.stream().filter(Future::isDone).count();
+
+            List<String> answers = new ArrayList<>();
+            for (Future<HttpResponse<String>> call : sent) {
+                HttpResponse<String> r = call.get();
+                answers.add(r.statusCode() + (r.body().contains("main site") ? " main site" : " " + r.body()));
+            }
+            long allDoneAfter = System.currentTimeMillis() - started;
+            System.out.printf("WaitingCallTest (sandbox, rate wait): %d calls, %d workers: GET /connections %d ms with %d"
+                    + " calls done, all answered after %d ms, sandbox API requests %d%n", calls, WORKERS, operatorMillis,
+                    doneMeanwhile, allDoneAfter, stat("apiRequests") - before);
+
+            assertEquals(200, operator.statusCode(), operator::body);
+            assertTrue(doneMeanwhile < calls, "the operator call came while calls still waited");
+            assertTrue(operatorMillis < 2500, "GET /connections answered while calls waited, in " + operatorMillis + " ms");
+            for (int i = 0; i < calls; i++) {
+                assertEquals("200 main site", answers.get(i), "call " + i);
+            }
+            assertEquals(calls, stat("apiRequests") - before, "one sandbox request per call");
+            assertTrue(allDoneAfter >= 4000, "12 calls at 2 a second took their time: " + allDoneAfter + " ms");
         } finally {
             callers.shutdownNow();
         }

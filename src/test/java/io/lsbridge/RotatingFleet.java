@@ -32,7 +32,8 @@ public final class RotatingFleet implements AutoCloseable {
 
     private final String run;
     private final InProcessBridge sandbox;
-    private final HikariDataSource ds;
+    private final TestDatabase shared;
+    private HikariDataSource ds;
     private final Map<String, String> nodeProps = new LinkedHashMap<>();
     private final List<NodeProcess> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int seeded;
@@ -49,6 +50,7 @@ public final class RotatingFleet implements AutoCloseable {
     public RotatingFleet(String run, TestDatabase shared, int count, int dueWithinSeconds, int tokenSeconds,
                          long latencyMillis, int leaseSeconds, int marginSeconds) throws Exception {
         this.run = run;
+        this.shared = shared;
         String keyFile = "target/bench-db/" + run + ".key";
         new java.io.File("target/bench-db").mkdirs();
         Properties sandboxProps = new Properties();
@@ -92,8 +94,20 @@ public final class RotatingFleet implements AutoCloseable {
         return seeded;
     }
 
-    public HikariDataSource dataSource() {
+    /** This JVM's pool to the nodes' database (opened again after {@link #releaseDatabase()}). */
+    public synchronized HikariDataSource dataSource() {
+        if (ds.isClosed()) {
+            ds = shared.open(4);
+        }
         return ds;
+    }
+
+    /**
+     * Closes this JVM's pool, so that on H2 (AUTO_SERVER) the next process to open the file hosts it:
+     * a node started now holds the database in its own JVM, as a single node on the default H2 file does.
+     */
+    public synchronized void releaseDatabase() {
+        ds.close();
     }
 
     /** Starts a node (waits until it answers); it is stopped with the fleet unless the caller stops it first. */
@@ -120,7 +134,7 @@ public final class RotatingFleet implements AutoCloseable {
     }
 
     public long count(String sql, Object... args) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -136,10 +150,22 @@ public final class RotatingFleet implements AutoCloseable {
         return count("SELECT COUNT(*) FROM connection WHERE lease_owner LIKE ?", "node-" + node.pid() + "@%");
     }
 
+    /** The connection the loops reach last (latest expiry) among those not refreshed nor leased yet. */
+    public String lastDue() throws SQLException {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT id FROM connection WHERE refresh_count = 0 AND lease_owner IS NULL ORDER BY access_expires_at DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no connection left to refresh");
+            }
+            return rs.getString(1);
+        }
+    }
+
     /** Ids of the rows leased by that node process now. */
     public List<String> idsLeasedBy(NodeProcess node) throws SQLException {
         List<String> ids = new ArrayList<>();
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT id FROM connection WHERE lease_owner LIKE ?")) {
             ps.setString(1, "node-" + node.pid() + "@%");
             try (ResultSet rs = ps.executeQuery()) {
@@ -158,7 +184,7 @@ public final class RotatingFleet implements AutoCloseable {
     public long dueForSeconds(int margin) throws SQLException {
         Instant now = Instant.now();
         long worst = 0;
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT access_expires_at, next_attempt_at FROM connection WHERE status = 'ACTIVE' AND access_expires_at < ?")) {
             ps.setObject(1, now.plusSeconds(margin).atOffset(ZoneOffset.UTC));
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Soak of several bridge processes on one PostgreSQL database (not part of `mvn test`): rotating
+# Soak of several bridge processes on one PostgreSQL database (`mvn test` runs the same scenario at its
+# defaults as PostgresMultiNodeKillTest; this script takes other sizes and durations): rotating
 # sandbox connections with short tokens, the sandbox answering slowly, one node killed with SIGKILL
 # and restarted every killEverySeconds. Prints the counts (refresh calls, refreshes committed,
-# revoked refresh-token uses, NEEDS_REAUTH and why, the longest a connection stayed due).
-#   bench/multinode-kill.sh [nodes=3] [connections=1000] [minutes=5] [killEverySeconds=30]
+# revoked refresh-token uses, NEEDS_REAUTH and why, the longest a connection stayed due). Nodes are
+# restarted in the background (the kill clock does not wait) and all stopped with SIGTERM at the end.
+#   bench/multinode-kill.sh [nodes=3] [connections=1000] [minutes=5 | seconds=N] [killEverySeconds=30]
 #                           [tokenSeconds=60] [marginSeconds=20] [latencyMillis=300] [leaseSeconds=15]
 #                           [database=postgres|h2]
 # PostgreSQL is the tests' embedded one (started here, as in `mvn test`); JAVA_OPTS may carry

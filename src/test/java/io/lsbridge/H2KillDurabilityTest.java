@@ -47,7 +47,9 @@ class H2KillDurabilityTest extends BridgeTestSupport {
         }
         String url = shipped.getProperty("bridge.db.url").trim();
         int settings = url.indexOf(';');
-        return "jdbc:h2:file:./" + file + (settings < 0 ? "" : url.substring(settings)) + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE";
+        // H2 refuses AUTO_SERVER together with DB_CLOSE_ON_EXIT=FALSE (the shipped URL's setting for a clean stop)
+        return "jdbc:h2:file:./" + file + (settings < 0 ? "" : url.substring(settings)).replace(";DB_CLOSE_ON_EXIT=FALSE", "")
+                + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE";
     }
 
     private Map<String, String> nodeProperties(String file, boolean refreshing) throws Exception {

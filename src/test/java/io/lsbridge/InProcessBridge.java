@@ -29,6 +29,11 @@ public class InProcessBridge implements AutoCloseable {
         return "http://localhost:" + port;
     }
 
+    /** Waits until camel-main is told to stop (its JVM shutdown hook on SIGTERM, or {@link #close()}). */
+    public void awaitStopSignal() throws InterruptedException {
+        main.getShutdownStrategy().await();
+    }
+
     @Override
     public void close() throws Exception {
         main.stop();

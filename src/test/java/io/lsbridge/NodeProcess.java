@@ -10,6 +10,7 @@ import java.util.Map;
 public class NodeProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final File log;
 
     public NodeProcess(String name, int port, Map<String, String> props) throws Exception {
         this.port = port;
@@ -18,8 +19,9 @@ public class NodeProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), BridgeNode.class.getName(), "camel.server.port=" + port));
         props.forEach((k, v) -> cmd.add(k + "=" + v));
         new File("target/test-logs").mkdirs();
+        log = new File("target/test-logs/node-" + name + ".log");
         process = new ProcessBuilder(cmd).directory(new File(".")).redirectErrorStream(true)
-                .redirectOutput(new File("target/test-logs/node-" + name + ".log")).start();
+                .redirectOutput(log).start();
         long deadline = System.currentTimeMillis() + 180_000;   // a busy 2-core machine starts a JVM slowly
         while (true) {
             if (!process.isAlive()) {
@@ -43,6 +45,30 @@ public class NodeProcess implements AutoCloseable {
 
     public String base() {
         return "http://localhost:" + port;
+    }
+
+    /** The node's log (its standard output and error). */
+    public File logFile() {
+        return log;
+    }
+
+    /** The node's process id (its refresh leases are owned by "node-PID@host-..."). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * SIGTERM, as a deploy, {@code kill PID} or Ctrl-C stops a node: waits up to {@code maxSeconds} for the
+     * process to exit and returns how long that took, milliseconds; -1 when it had not exited (it is then killed).
+     */
+    public long terminate(long maxSeconds) throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(maxSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+            kill();
+            return -1;
+        }
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     /** kill -9: no shutdown hook, no cleanup, leases left behind. */

@@ -47,6 +47,7 @@ public class FrontDoor implements CamelContextAware {
 
     private FrontDoorLimits limits;
     private FrontDoorAnswers answers;
+    private io.lsbridge.metrics.BridgeMetrics metrics;
     private ConnectionWatch watch;
     private ApiGate gate;
 
@@ -59,6 +60,7 @@ public class FrontDoor implements CamelContextAware {
         limits = new FrontDoorLimits(maxBodyBytes, maxHeaderBytes, maxRequestLineBytes, requestTimeoutSeconds * 1000L,
                 idleTimeoutSeconds * 1000L, apiMaxInFlight, apiMaxQueued, apiQueueWaitMillis);
         answers = new FrontDoorAnswers();
+        answers.countIn(metrics);
         watch = new ConnectionWatch(limits, answers);
         return FrontDoorVertx.create(vertxOptions, this);
     }
@@ -138,6 +140,14 @@ public class FrontDoor implements CamelContextAware {
     @Override
     public CamelContext getCamelContext() {
         return camelContext;
+    }
+
+    /** Counts the proxied calls refused at the door (the proxy route's metric never sees them). */
+    public void setMetrics(io.lsbridge.metrics.BridgeMetrics metrics) {
+        this.metrics = metrics;
+        if (answers != null) {
+            answers.countIn(metrics);
+        }
     }
 
     public void setVertxOptions(VertxOptions vertxOptions) {

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.lsbridge.metrics.BridgeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,12 @@ final class FrontDoorAnswers {
     private final AtomicLong window = new AtomicLong(-1);
     private final AtomicLong linesInWindow = new AtomicLong();
     private final AtomicLong suppressed = new AtomicLong();
+    private volatile BridgeMetrics metrics;
+
+    /** Where refusals of proxied calls are counted (lsbridge_proxy_requests_seconds, profile "none"). */
+    void countIn(BridgeMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     static Refusal tooLarge(long maxBodyBytes) {
         return new Refusal(413, "body_too_large", "The request body is larger than " + maxBodyBytes + " bytes.");
@@ -49,6 +56,12 @@ final class FrontDoorAnswers {
      */
     void refuse(HttpServerRequest request, Refusal r, String retryAfter) {
         log(request, r);
+        // a proxied call refused here never reaches the proxy route: its metric is counted here
+        BridgeMetrics m = metrics;
+        String path = request.path();
+        if (m != null && path != null && FrontDoor.isApiPath(path)) {
+            m.proxied(0L, null, r.status());
+        }
         boolean close = !request.isEnded();
         if (close) {
             request.pause();

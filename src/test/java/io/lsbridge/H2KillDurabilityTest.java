@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 class H2KillDurabilityTest extends BridgeTestSupport {
     static final List<String> PROFILES = List.of("x-series", "r-series", "k-series");
     static final int CONNECTIONS = 60;
+    /** The sandbox's count of refreshes answered with tokens, and the rows' refresh counts, when seeded. */
+    private long answersAtSeed;
+    private long committedAtSeed;
 
     @Override
     protected Properties extraProperties() {
@@ -164,11 +167,15 @@ class H2KillDurabilityTest extends BridgeTestSupport {
     private Map<String, Integer> quietSnapshot(String file) throws Exception {
         sandboxAdmin("faults", "{\"mode\":\"hang\",\"count\":100000,\"hangMillis\":1500}");
         try (var conn = java.sql.DriverManager.getConnection(shippedUrlFor(file).replace(";AUTO_RECONNECT=TRUE", ""), "sa", "sa")) {
+            // no rotated answer is in flight once every refresh the sandbox answered is committed (two readings
+            // 20 ms apart alone were not enough on a machine at load 40: an answer could take longer to land)
+            long deadline = System.currentTimeMillis() + 60_000;
             Map<String, Integer> previous = committed(conn);
             while (true) {
                 Thread.sleep(20);
                 Map<String, Integer> now = committed(conn);
-                if (now.equals(previous)) {
+                boolean allLanded = total(now) - committedAtSeed == stat("refreshAnswers") - answersAtSeed;
+                if (now.equals(previous) && (allLanded || System.currentTimeMillis() > deadline)) {
                     return now;
                 }
                 previous = now;
@@ -206,6 +213,8 @@ class H2KillDurabilityTest extends BridgeTestSupport {
         String file = "target/test-db/h2kill-" + UUID.randomUUID();
         sandboxAdmin("settings", "{\"accessTokenLifetimeSeconds\":4,\"refreshLatencyMillis\":0}");
         seed(file);
+        answersAtSeed = stat("refreshAnswers");
+        committedAtSeed = rowsOnDisk(file).values().stream().mapToInt(r -> (Integer) r[0]).sum();
         long revokedBefore = stat("revokedRefreshTokenUses");
         long callsBefore = stat("refreshCalls");
         int lostAfterHostKill = 0;

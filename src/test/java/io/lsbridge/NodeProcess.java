@@ -22,7 +22,9 @@ public class NodeProcess implements AutoCloseable {
         log = new File("target/test-logs/node-" + name + ".log");
         process = new ProcessBuilder(cmd).directory(new File(".")).redirectErrorStream(true)
                 .redirectOutput(log).start();
-        long deadline = System.currentTimeMillis() + 180_000;   // a busy 2-core machine starts a JVM slowly
+        // a busy 2-core machine starts a JVM slowly (over 180 s at load 40, three nodes at once)
+        long startSeconds = Long.getLong("bridge.test.node-start-seconds", 300);
+        long deadline = System.currentTimeMillis() + startSeconds * 1000;
         while (true) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("node " + name + " exited; see target/test-logs/node-" + name + ".log");
@@ -37,7 +39,7 @@ public class NodeProcess implements AutoCloseable {
             }
             if (System.currentTimeMillis() > deadline) {
                 kill();
-                throw new IllegalStateException("node " + name + " did not start in 180 s");
+                throw new IllegalStateException("node " + name + " did not start in " + startSeconds + " s");
             }
             Thread.sleep(250);
         }

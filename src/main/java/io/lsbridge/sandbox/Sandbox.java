@@ -38,6 +38,8 @@ public class Sandbox {
     final AtomicLong tokenCalls = new AtomicLong();
     final AtomicLong refreshCalls = new AtomicLong();
     final AtomicLong revokedRefreshUses = new AtomicLong();
+    /** Refreshes answered with tokens (whether or not the answer then reaches the caller). */
+    final AtomicLong refreshAnswers = new AtomicLong();
     /** Arrival times of the latest refresh calls, for tests that check when calls came. */
     private final Deque<Long> refreshCallTimes = new ConcurrentLinkedDeque<>();
 

@@ -37,6 +37,7 @@ public class SandboxAdmin {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tokenCalls", sandbox.tokenCalls.get());
         m.put("refreshCalls", sandbox.refreshCalls.get());
+        m.put("refreshAnswers", sandbox.refreshAnswers.get());
         m.put("revokedRefreshTokenUses", sandbox.revokedRefreshUses.get());
         m.put("liveGrants", sandbox.store().grantCount());
         m.put("pendingCodes", sandbox.store().codeCount());

@@ -148,6 +148,7 @@ public class SandboxTokenEndpoint {
             }
             SandboxGrant.State next = inGrace ? withLastUsed(s, now) : rotate(grant, s, now);
             sandbox.store().update(grant, next);
+            sandbox.refreshAnswers.incrementAndGet();
             return tokenResponse(in, grant);
         }
     }

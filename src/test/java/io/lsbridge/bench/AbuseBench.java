@@ -59,6 +59,7 @@ public final class AbuseBench {
                 "bridge.db.url=jdbc:h2:file:" + dir + "/bridge;WRITE_DELAY=0",
                 "bridge.encryption.sandbox-key-file=" + dir + "/sandbox.key",
                 "camel.main.name=abuse-bridge"));
+        int exit = 1;
         Process bridge = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("bridge.log").toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {
@@ -164,11 +165,14 @@ public final class AbuseBench {
             System.out.printf("bridge RSS: %d MB before, peak %d MB sampled (VmHWM %d MB); heap limit -Xmx%s%n", rssBefore / 1024,
                     rssPeak.get() / 1024, hwm / 1024, opt.get("heap"));
             System.out.println("nothing lost: " + (lost ? "NO" : "yes") + " (connection " + after.get("status") + ")");
-            System.exit(p99 < 200 && !lost ? 0 : 1);
+            exit = p99 < 200 && !lost ? 0 : 1;
         } finally {
             bridge.destroy();
-            bridge.waitFor();
+            if (!bridge.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                bridge.destroyForcibly().waitFor();
+            }
         }
+        System.exit(exit);
     }
 
     /** GET /connections every 50 ms for {@code seconds}: the times in milliseconds, sorted. */

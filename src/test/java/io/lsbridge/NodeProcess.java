@@ -22,6 +22,7 @@ public class NodeProcess implements AutoCloseable {
         log = new File("target/test-logs/node-" + name + ".log");
         process = new ProcessBuilder(cmd).directory(new File(".")).redirectErrorStream(true)
                 .redirectOutput(log).start();
+        String apiKey = props.getOrDefault("bridge.api-key", "sandbox-api-key");
         // a busy 2-core machine starts a JVM slowly (over 180 s at load 40, three nodes at once)
         long startSeconds = Long.getLong("bridge.test.node-start-seconds", 300);
         long deadline = System.currentTimeMillis() + startSeconds * 1000;
@@ -30,8 +31,10 @@ public class NodeProcess implements AutoCloseable {
                 throw new IllegalStateException("node " + name + " exited; see target/test-logs/node-" + name + ".log");
             }
             try {
-                HttpResponse<String> r = Browser.call("GET", base() + "/connections", null, null);
-                if (r.statusCode() == 401) {
+                // 200 with the key: answered by the operator API's route. (A 401 without the key is no sign:
+                // the front door answers it before Camel's routes have started.)
+                HttpResponse<String> r = Browser.call("GET", base() + "/connections", apiKey, null);
+                if (r.statusCode() == 200) {
                     return;
                 }
             } catch (RuntimeException notYet) {

@@ -78,7 +78,7 @@ class ShippedDataDirTest {
         pb.environment().put("BRIDGE_API_KEY", apiKey);
         pb.environment().put("BRIDGE_SANDBOX_CLIENT_SECRET", clientSecret);
         node = pb.start();
-        awaitStarted(node, port, work.resolve("node.log"));
+        awaitStarted(node, port, work.resolve("node.log"), apiKey);
     }
 
     @AfterAll
@@ -236,15 +236,16 @@ class ShippedDataDirTest {
         }
     }
 
-    private static void awaitStarted(Process node, int port, Path log) throws Exception {
+    private static void awaitStarted(Process node, int port, Path log, String apiKey) throws Exception {
         long deadline = System.currentTimeMillis() + 180_000; // a busy 2-core machine starts a JVM slowly
         while (System.currentTimeMillis() < deadline) {
             if (!node.isAlive()) {
                 throw new AssertionError("the bridge exited: " + Files.readString(log));
             }
             try {
-                // answered by this process (not by another that took the same free port meanwhile)
-                if (Browser.call("GET", "http://localhost:" + port + "/connections", null, null).statusCode() == 401
+                // answered by this process (not by another that took the same free port meanwhile), by the operator
+                // API's route (the front door answers a keyless 401 before Camel's routes have started)
+                if (Browser.call("GET", "http://localhost:" + port + "/connections", apiKey, null).statusCode() == 200
                         && ListeningPorts.of(node.pid()).contains(port)) {
                     return;
                 }

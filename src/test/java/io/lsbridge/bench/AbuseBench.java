@@ -63,7 +63,7 @@ public final class AbuseBench {
         Process bridge = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("bridge.log").toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {
-            waitReady(bridge, base);
+            waitReady(bridge, base, key);
             String id = connectStore(base, key);
             for (int i = 0; i < 50; i++) {   // warm up
                 Browser.call("GET", base + "/connections", key, null);
@@ -244,14 +244,15 @@ public final class AbuseBench {
         }
     }
 
-    private static void waitReady(Process bridge, String base) throws InterruptedException {
+    private static void waitReady(Process bridge, String base, String key) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
             if (!bridge.isAlive()) {
                 throw new IllegalStateException("the bridge exited; see target/abuse/*/bridge.log");
             }
             try {
-                if (Browser.call("GET", base + "/connections", null, null).statusCode() == 401) {
+                // 200 with the key: the operator API's route is up (the front door answers 401 before it is)
+                if (Browser.call("GET", base + "/connections", key, null).statusCode() == 200) {
                     return;
                 }
             } catch (RuntimeException notYet) {

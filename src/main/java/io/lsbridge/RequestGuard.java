@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+
 /**
  * Refuses request paths with dot segments: {@code ..} and {@code .}, also percent-encoded (up to
  * three times), with path parameters ({@code ..;/}, {@code .;x}: servers such as Tomcat drop
@@ -16,12 +19,17 @@ import java.util.List;
 public class RequestGuard {
 
     /** Takes the raw request URI (path and query as the client sent them). */
-    public void rejectDotSegments(String rawUri) {
+    public void rejectDotSegments(@Header(Exchange.HTTP_URI) String rawUri) {
         if (rawUri == null) {
             return;
         }
         int q = rawUri.indexOf('?');
-        for (String path : decodings(q >= 0 ? rawUri.substring(0, q) : rawUri)) {
+        int end = q >= 0 ? q : rawUri.length();
+        // a dot segment needs a '.', an encoded one a '%': most paths have neither (every proxied call comes here)
+        if (rawUri.lastIndexOf('.', end - 1) < 0 && rawUri.lastIndexOf('%', end - 1) < 0) {
+            return;
+        }
+        for (String path : decodings(rawUri.substring(0, end))) {
             rejectDotSegmentsIn(path);
         }
     }

@@ -32,7 +32,10 @@ public final class RequestBodySpool {
     private final long maxBodyBytes;
     private final Vertx vertx;
     private final Promise<SpooledBody> done = Promise.promise();
-    private final CachedOutputStream spool;
+    /** Bytes written on the event loop itself (a memory copy: Camel's spool threshold); beyond, on a worker. */
+    private final long inMemoryBytes;
+    /** Made with the first chunk (a request without a body costs nothing). */
+    private CachedOutputStream spool;
     /** Event-loop state: bytes seen, chunks in the workers' hands, the chain that keeps them in order. */
     private long received;
     private int pending;
@@ -56,7 +59,8 @@ public final class RequestBodySpool {
         this.exchange = exchange;
         this.maxBodyBytes = maxBodyBytes;
         this.vertx = vertx;
-        this.spool = new CachedOutputStream(exchange, true);
+        org.apache.camel.spi.StreamCachingStrategy strategy = exchange.getContext().getStreamCachingStrategy();
+        this.inMemoryBytes = strategy.isSpoolEnabled() ? strategy.getSpoolThreshold() : Long.MAX_VALUE;
     }
 
     /**
@@ -94,7 +98,18 @@ public final class RequestBodySpool {
             failed(new TooLarge(maxBodyBytes));
             return;
         }
+        if (spool == null) {
+            spool = new CachedOutputStream(exchange, true);
+        }
         byte[] bytes = buffer.getBytes();
+        if (pending == 0 && received <= inMemoryBytes) {
+            try {
+                spool.write(bytes);   // still in memory: no file, no thread hop
+            } catch (IOException e) {
+                failed(e);
+            }
+            return;
+        }
         pending++;
         if (pending >= MAX_PENDING_CHUNKS) {
             request.pause();
@@ -118,6 +133,10 @@ public final class RequestBodySpool {
             return;
         }
         try {
+            if (spool == null) {
+                done.tryComplete(null);
+                return;
+            }
             spool.close();
             if (received == 0) {
                 done.tryComplete(null);
@@ -136,6 +155,9 @@ public final class RequestBodySpool {
         // the exchange has no unit of work yet: delete what was spooled now (the temp file's cleanup
         // is an on-completion of the exchange)
         writes.onComplete(w -> {
+            if (spool == null) {
+                return;
+            }
             try {
                 spool.close();
             } catch (IOException ignored) {

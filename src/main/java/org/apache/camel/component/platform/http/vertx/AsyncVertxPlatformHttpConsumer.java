@@ -83,6 +83,15 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                     // the front door's 413 (JSON, connection closed: the rest of the body is never read)
                     ctx.fail(413, result.cause());
                     complete(exchange);
+                } else if (spools() && ctx.response().closed()) {
+                    // the client went away (or the front door cut a slow body) while its body was read: no one
+                    // to answer, nothing to log; ended, so the /api slot frees
+                    try {
+                        ctx.response().end();
+                    } catch (IllegalStateException alreadyEnded) {
+                        // nothing to end
+                    }
+                    complete(exchange);
                 } else {
                     fail(exchange, ctx, result.cause());
                 }

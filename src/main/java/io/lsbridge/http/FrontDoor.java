@@ -88,7 +88,28 @@ public class FrontDoor implements CamelContextAware {
 
     /** The checks in front of a server's request handler (Camel's router). */
     RequestChecks checksBefore(Handler<HttpServerRequest> router) {
-        return new RequestChecks(router, limits, answers, watch, apiKey);
+        return new RequestChecks(router, limits, answers, watch, apiKey, this::notServing);
+    }
+
+    /**
+     * STARTING until Camel has started every route (before, a keyed call would get Vert.x's 404),
+     * STOPPING from the moment a stop begins (new calls are refused; those in flight finish), else null.
+     */
+    FrontDoorAnswers.Refusal notServing() {
+        CamelContext c = camelContext;
+        if (c == null) {
+            return null;
+        }
+        switch (c.getStatus()) {
+            case Started:
+                return null;
+            case Initializing:
+            case Initialized:
+            case Starting:
+                return FrontDoorAnswers.STARTING;
+            default:
+                return FrontDoorAnswers.STOPPING;
+        }
     }
 
     ConnectionWatch watch() {

@@ -34,6 +34,8 @@ final class FrontDoorAnswers {
     static final Refusal WRONG_KEY = new Refusal(401, "invalid_api_key", "The X-Api-Key header does not hold this bridge's API key.");
     static final Refusal TIMEOUT = new Refusal(408, "request_timeout", "The request did not arrive in time.");
     static final Refusal BUSY = new Refusal(503, "busy", "Too many API calls are in progress; try again shortly.");
+    static final Refusal STARTING = new Refusal(503, "starting", "The bridge is starting; try again in a moment.");
+    static final Refusal STOPPING = new Refusal(503, "stopping", "This bridge node is stopping; try again (another node, or this one after its restart).");
 
     private final long windowStart = System.nanoTime();
     private final AtomicLong window = new AtomicLong(-1);
@@ -62,8 +64,9 @@ final class FrontDoorAnswers {
         if (m != null && path != null && FrontDoor.isApiPath(path)) {
             m.proxied(0L, null, r.status());
         }
-        boolean close = !request.isEnded();
-        if (close) {
+        // a stopping node also closes keep-alive connections, so clients reconnect (to another node)
+        boolean close = !request.isEnded() || r == STOPPING;
+        if (close && !request.isEnded()) {
             request.pause();
         }
         HttpServerResponse response = request.response();

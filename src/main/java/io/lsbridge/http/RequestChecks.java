@@ -13,6 +13,9 @@ import io.vertx.core.http.impl.HttpUtils;
  * What every request on the bridge's HTTP server passes before Camel's router sees it (so before
  * any body is read):
  * <ol>
+ * <li>while Camel's routes are not all started yet, or once the node has begun to stop: 503
+ * {@code starting} / {@code stopping} with Retry-After: 1 (the emulator under /sandbox excepted: it is
+ * an upstream that calls in flight may still need);</li>
  * <li>a URL with a broken percent escape: 400 (the router would fail on it with a stack trace);</li>
  * <li>/api/... and /connections...: the path checks of {@link RequestGuard} (400), then the
  * {@code X-Api-Key} header, compared in constant time (401). The routes check both again;</li>
@@ -30,17 +33,20 @@ final class RequestChecks implements Handler<HttpServerRequest> {
     private final ConnectionWatch watch;
     private final FrontDoorAnswers.Refusal tooLarge;
     private final byte[] apiKey;
+    /** STARTING or STOPPING while the routes cannot answer, else null. */
+    private final java.util.function.Supplier<FrontDoorAnswers.Refusal> notServing;
     /** Off on the management server: only its connections are watched. */
     private volatile boolean mainServer;
 
     RequestChecks(Handler<HttpServerRequest> router, FrontDoorLimits limits, FrontDoorAnswers answers,
-            ConnectionWatch watch, String apiKey) {
+            ConnectionWatch watch, String apiKey, java.util.function.Supplier<FrontDoorAnswers.Refusal> notServing) {
         this.router = router;
         this.limits = limits;
         this.answers = answers;
         this.watch = watch;
         this.tooLarge = FrontDoorAnswers.tooLarge(limits.maxBodyBytes());
         this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
+        this.notServing = notServing;
     }
 
     void mainServer() {
@@ -56,7 +62,13 @@ final class RequestChecks implements Handler<HttpServerRequest> {
     public void handle(HttpServerRequest request) {
         watch.reading(request);
         if (mainServer) {
-            FrontDoorAnswers.Refusal refusal = refusal(request);
+            FrontDoorAnswers.Refusal refusal = request.path() != null && !request.path().startsWith("/sandbox/")
+                    ? notServing.get() : null;
+            if (refusal != null) {
+                answers.refuse(request, refusal, "1");
+                return;
+            }
+            refusal = refusal(request);
             if (refusal != null) {
                 answers.refuse(request, refusal, null);
                 return;

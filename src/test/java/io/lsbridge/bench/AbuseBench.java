@@ -21,7 +21,7 @@ import io.lsbridge.Browser;
 import io.lsbridge.RawHttp;
 
 /**
- * Abuse (not part of {@code mvn test}; {@code bench/abuse.sh}): a bridge in its own JVM (-Xmx256m,
+ * Abuse (not part of {@code mvn test}; {@code bench/abuse.sh}): a bridge in its own JVM (bin/camel's flags, -Xmx256m,
  * sandbox mode, one connected store) gets, for {@code seconds}: {@code bodies} parallel clients each
  * sending {@code bodyMB} MB bodies to /api without a key, over and over, and {@code slow} connections
  * trickling a request head one header line a second (reopened when cut). Meanwhile it times
@@ -53,14 +53,23 @@ public final class AbuseBench {
         String key = "abuse-key-" + UUID.randomUUID();
         Path dir = Path.of("target/abuse/" + System.currentTimeMillis()).toAbsolutePath();
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx" + opt.get("heap"),
-                "-XX:+UseSerialGC", "-Dcamel.management.port=0", "-cp", System.getProperty("java.class.path"),
+        // the JVM flags of `bin/camel run` (heap=... replaces -Xmx; jvm="..." adds flags, e.g. the trims in the README)
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java"));
+        ProcessMemory.BIN_CAMEL_FLAGS.forEach(f -> cmd.add(f.startsWith("-Xmx") ? "-Xmx" + opt.get("heap") : f));
+        if (!opt.getOrDefault("jvm", "").isBlank()) {
+            cmd.addAll(List.of(opt.get("jvm").trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-Dcamel.management.port=0", "-cp", System.getProperty("java.class.path"),
                 BridgeNode.class.getName(), "camel.server.port=" + port, "bridge.api-key=" + key,
                 "bridge.db.url=jdbc:h2:file:" + dir + "/bridge;WRITE_DELAY=0",
                 "bridge.encryption.sandbox-key-file=" + dir + "/sandbox.key",
                 "camel.main.name=abuse-bridge"));
+        System.out.println("bridge JVM: " + String.join(" ", cmd.subList(0, cmd.indexOf("-cp"))) + " (MALLOC_ARENA_MAX=2, as bin/camel)");
         int exit = 1;
-        Process bridge = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("bridge.log").toFile()).start();
+        ProcessBuilder launch = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("bridge.log").toFile());
+        launch.environment().put("MALLOC_ARENA_MAX", "2");
+        Process bridge = launch.start();
+        ProcessMemory memory = new ProcessMemory(bridge.pid());
         String base = "http://127.0.0.1:" + port;
         try {
             waitReady(bridge, base, key);
@@ -71,7 +80,9 @@ public final class AbuseBench {
             }
             // the same probe without the abuse first: on a shared machine its figures are the yardstick
             long[] quiet = probeFor(base, key, 10);
-            long rssBefore = rssKb(bridge.pid(), "VmRSS");
+            long rssBefore = ProcessMemory.rssKb(bridge.pid(), "VmRSS");
+            long heapBefore = memory.heapUsedPeakKb.get();
+            memory.resetPeaks();
             System.out.printf("bridge pid %d on %s, -Xmx%s; RSS before the abuse %d MB; abuse for %d s: %d parallel %d MB bodies "
                     + "without a key, %d slow connections%n", bridge.pid(), base, opt.get("heap"), rssBefore / 1024, seconds,
                     bodies, bodyBytes >> 20, slow);
@@ -135,7 +146,7 @@ public final class AbuseBench {
             }));
             threads.add(start("rss", () -> {
                 while (System.currentTimeMillis() < end) {
-                    rssPeak.accumulateAndGet(rssKb(bridge.pid(), "VmRSS"), Math::max);
+                    rssPeak.accumulateAndGet(ProcessMemory.rssKb(bridge.pid(), "VmRSS"), Math::max);
                     sleep(200);
                 }
             }));
@@ -146,7 +157,7 @@ public final class AbuseBench {
             long p50 = ms.length == 0 ? -1 : ms[ms.length / 2];
             long p99 = ms.length == 0 ? -1 : ms[(int) Math.ceil(ms.length * 0.99) - 1];
             long max = ms.length == 0 ? -1 : ms[ms.length - 1];
-            long hwm = rssKb(bridge.pid(), "VmHWM");
+            long hwm = ProcessMemory.rssKb(bridge.pid(), "VmHWM");
             Map<String, Object> after = connections(base, key).get(0);
             boolean lost = probeFailed.get() > 0 || proxiedFailed.get() > 0 || !"ACTIVE".equals(after.get("status"));
             System.out.println();
@@ -164,9 +175,14 @@ public final class AbuseBench {
                     proxiedFailed.get());
             System.out.printf("bridge RSS: %d MB before, peak %d MB sampled (VmHWM %d MB); heap limit -Xmx%s%n", rssBefore / 1024,
                     rssPeak.get() / 1024, hwm / 1024, opt.get("heap"));
+            System.out.printf("bridge heap in use: peak %d MB during the abuse (peak %d MB before it), committed peak %d MB;"
+                    + " metaspace in use %d MB; peak RSS %s the heap limit%n", memory.heapUsedPeakKb.get() / 1024, heapBefore / 1024,
+                    memory.heapCommittedPeakKb.get() / 1024, memory.metaspaceUsedKb.get() / 1024,
+                    hwm / 1024 < ProcessMemory.mb(opt.get("heap")) ? "UNDER" : "OVER");
             System.out.println("nothing lost: " + (lost ? "NO" : "yes") + " (connection " + after.get("status") + ")");
             exit = p99 < 200 && !lost ? 0 : 1;
         } finally {
+            memory.close();
             bridge.destroy();
             if (!bridge.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
                 bridge.destroyForcibly().waitFor();
@@ -261,20 +277,6 @@ public final class AbuseBench {
             Thread.sleep(250);
         }
         throw new IllegalStateException("the bridge did not start in 180 s");
-    }
-
-    /** A field of /proc/PID/status in kB (VmRSS now, VmHWM the peak). */
-    private static long rssKb(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(new File("/proc/" + pid + "/status").toPath())) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return -1;
     }
 
     private static Thread start(String name, Runnable r) {

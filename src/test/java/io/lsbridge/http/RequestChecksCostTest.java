@@ -15,7 +15,7 @@ class RequestChecksCostTest {
     private static final String KEY = "a-bridge-key-of-some-length-0123456789";
     private final FrontDoorLimits limits = new FrontDoorLimits(1 << 20, 8192, 8192, 10_000, 60_000, 24, 100, 1000);
     private final RequestChecks checks = new RequestChecks(r -> { }, limits, new FrontDoorAnswers(),
-            new ConnectionWatch(limits, new FrontDoorAnswers()), KEY);
+            new ConnectionWatch(limits, new FrontDoorAnswers()), KEY, () -> null);
 
     /** A request with this URI (path and query as sent) and these headers; nothing else answers. */
     static HttpServerRequest request(String uri, Map<String, String> headers) {

@@ -4,7 +4,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.lsbridge.http.RequestBodySpool;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
@@ -32,10 +34,35 @@ import org.apache.camel.util.CollectionHelper;
  * Created by {@code io.lsbridge.http.AsyncPlatformHttpEngine}.
  */
 public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
+    private final long maxBodyBytes;
 
     public AsyncVertxPlatformHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
-                                          List<Handler<RoutingContext>> handlers, String routerName) {
+                                          List<Handler<RoutingContext>> handlers, String routerName, long maxBodyBytes) {
         super(endpoint, processor, handlers, routerName);
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * With {@code useStreaming=true} (route api-http) the body is spooled as it arrives into Camel's
+     * stream cache, within the body limit ({@link RequestBodySpool}), instead of Camel 4.18's streaming
+     * handler (no size limit, no back-pressure, an InputStream that can be sent once).
+     */
+    private boolean spools() {
+        return getEndpoint().isUseStreaming() && !getEndpoint().isHttpProxy();
+    }
+
+    @Override
+    protected Future<Void> populateCamelMessage(RoutingContext ctx, Exchange exchange, Message message) {
+        if (!spools()) {
+            return super.populateCamelMessage(ctx, exchange, message);
+        }
+        // forms too: the proxy passes their bytes on as sent (nothing parses them into headers)
+        VertxPlatformHttpSupport.populateCamelHeaders(ctx, message.getHeaders(), exchange, getEndpoint().getHeaderFilterStrategy());
+        return RequestBodySpool.read(ctx.request(), exchange, maxBodyBytes, ctx.vertx())
+                .map(body -> {
+                    message.setBody(body);
+                    return null;
+                });
     }
 
     @Override
@@ -52,7 +79,22 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
         processHttpRequest(exchange, ctx).onComplete(result -> {
             if (result.failed()) {
-                fail(exchange, ctx, result.cause());
+                if (result.cause() instanceof RequestBodySpool.TooLarge) {
+                    // the front door's 413 (JSON, connection closed: the rest of the body is never read)
+                    ctx.fail(413, result.cause());
+                    complete(exchange);
+                } else if (spools() && ctx.response().closed()) {
+                    // the client went away (or the front door cut a slow body) while its body was read: no one
+                    // to answer, nothing to log; ended, so the /api slot frees
+                    try {
+                        ctx.response().end();
+                    } catch (IllegalStateException alreadyEnded) {
+                        // nothing to end
+                    }
+                    complete(exchange);
+                } else {
+                    fail(exchange, ctx, result.cause());
+                }
                 return;
             }
             if (getEndpoint().isHttpProxy()) {
@@ -60,7 +102,7 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 exchange.getMessage().setHeader(Exchange.HTTP_HOST, ctx.request().headers().get("Host"));
                 exchange.getMessage().removeHeader("Proxy-Connection");
             }
-            if (getEndpoint().isUseBodyHandler()) {
+            if (getEndpoint().isUseBodyHandler() && !spools()) {
                 populateFormData(ctx, exchange.getIn(), getEndpoint().getHeaderFilterStrategy());
             }
             // returns once the route has finished or parked the exchange (an async delay): not at its end

@@ -136,6 +136,12 @@ export_one() {
   done
   # the bridge's migrations and the sandbox's (config/db/sandbox)
   mkdir -p "$dir/config" && cp -r config/db "$dir/config/"
+  if [ "$rt" = spring-boot ]; then
+    # Camel modules without a starter (camel-health, camel-micrometer-prometheus) are exported as plain
+    # dependencies at the bridge's Camel version (4.18.0): on Camel Spring Boot 4.17.0 they would bring a
+    # newer camel-api than its core (NoSuchMethodError at start): use the runtime's Camel version
+    perl -0pi -e 's#(<groupId>org\.apache\.camel</groupId>\s*<artifactId>camel-[a-z0-9-]+</artifactId>\s*<version>)4\.18\.0(</version>)#${1}'"${EXPORT_CAMEL_SPRING_BOOT_VERSION:-4.17.0}"'${2}#g' "$dir/pom.xml"
+  fi
   if [ "$rt" = quarkus ]; then
     # an extension whose -deployment artifact is not served here (3.30.0: sql, jdbc) cannot build:
     # use the plain Camel component instead, which works in JVM mode

@@ -4,8 +4,8 @@
 #
 #   bench/startup.sh [RUNS] [-- extra arguments for bin/camel run]
 #
-# One warm-up run first (outside the timing: it fetches the CLI, compiles, makes the class-data
-# archive), then RUNS timed starts (default 5). For each: seconds to ready (wall clock, from the
+# Two warm-up runs first (outside the timing: they fetch the CLI, compile, make the class-data
+# archive and take it into use), then RUNS timed starts (default 5). For each: seconds to ready (wall clock, from the
 # launch of bin/camel), CPU seconds the JVM used until ready (less sensitive to a busy machine),
 # VmRSS of the java process after STARTUP_REST_SECONDS (default 5) at rest, and the load average.
 # Environment: STARTUP_PORT (default 18480; the management server gets the next one), JAVA_OPTS (passed to bin/camel, e.g. to compare flags),
@@ -31,10 +31,12 @@ if curl -s -o /dev/null --max-time 1 "http://localhost:$port/"; then
 fi
 
 pid=""
+# SIGTERM, then SIGKILL after $1 tenths of a second (default 100). The warm-up runs get longer: a run
+# without a class-data archive writes one as it exits (seconds on a busy machine); killed, it leaves none
 stop() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 "${1:-100}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   pid=""
@@ -63,12 +65,15 @@ one() {
   rss=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)
-  stop
+  stop "${STOP_TENTHS:-100}"
   echo "$ready $cpu $rss $load"
 }
 
-echo "warm-up run (not timed)..."
-one "$out/warmup.log" >/dev/null
+# two warm-up runs: the first may fetch the CLI, compile and write the class-data archive at its exit;
+# the second checks that archive and takes it into use (bin/camel), so every timed run maps it
+echo "warm-up runs (not timed)..."
+STOP_TENTHS=1200 one "$out/warmup-1.log" >/dev/null
+STOP_TENTHS=1200 one "$out/warmup-2.log" >/dev/null
 printf '%-5s %10s %10s %8s %6s\n' run ready_s cpu_s rss_mb load1
 results=()
 for i in $(seq 1 "$runs"); do

@@ -13,8 +13,8 @@
 # - config/application.properties is not carried (export copies only an application.properties in
 #   the current directory): it is copied into src/main/resources with the HTTP port renamed
 #   (server.port / quarkus.http.port) and the route locations pointed at classpath:camel/;
-# - config/db/migration is copied beside the project (the Flyway location is filesystem:, relative
-#   to the working directory, as under bin/camel run);
+# - config/db (the bridge's and the sandbox's migrations) is copied beside the project (the Flyway
+#   locations are filesystem:, relative to the working directory, as under bin/camel run);
 # - export puts every route file in src/main/resources/camel/: the sandbox's go back to a folder of
 #   their own, loaded after the bridge's (they use its beans);
 # - the project's own libraries (H2, HikariCP, Flyway, Bucket4j, ...) are passed with --dep, read
@@ -106,11 +106,26 @@ export_one() {
       # platform-http, quartz, jdbc, seda and timer extensions
       extra=(--quarkus-version="${EXPORT_QUARKUS_VERSION:-3.30.4}") ;;
   esac
+  # export runs the routes once, silently, to see what they use, and the beans open the database then: on a
+  # database of its own (not data/, where a bridge made by bin/camel run refuses the user that export's
+  # placeholder stand-ins give the sandbox's pool), with the credentials written out
+  rm -rf "$out/export-db" "$out/export-props"
+  mkdir -p "$out/export-props"
+  { cat config/application.properties
+    echo
+    echo "# tools/export-check.sh: the export's own run uses a database and key file of its own"
+    echo "bridge.db.url = jdbc:h2:file:./$out/export-db/bridge"
+    echo "bridge.db.user = sa"
+    echo "bridge.db.password = sa"
+    echo "bridge.sandbox.db.user = sa"
+    echo "bridge.sandbox.db.password = sa"
+    echo "bridge.encryption.sandbox-key-file = $out/export-db/sandbox-encryption.key"
+  } > "$out/export-props/application.properties"
   # shellcheck disable=SC2046
   if ! bin/camel export --runtime="$rt" --gav="io.lsbridge:lightspeed-oauth-bridge-$rt:0.1.0" \
         --directory="$dir" --java-version=17 --kamelets-version=4.18.0 "${extra[@]}" \
         --dep="$(project_deps)" \
-        config/application.properties routes/*.camel.yaml routes/sandbox/*.camel.yaml $(find src/main/java -name '*.java' | sort) \
+        "$out/export-props/application.properties" routes/*.camel.yaml routes/sandbox/*.camel.yaml $(find src/main/java -name '*.java' | sort) \
         > "$out/$rt-export.log" 2>&1; then
     results+=("$rt export FAILED ($(secs "$t0" "$(now)") s): see $out/$rt-export.log"); return
   fi
@@ -119,7 +134,14 @@ export_one() {
   for f in routes/sandbox/*.camel.yaml; do
     mv "$dir/src/main/resources/camel/$(basename "$f")" "$dir/src/main/resources/camel/sandbox/"
   done
-  mkdir -p "$dir/config/db" && cp -r config/db/migration "$dir/config/db/"
+  # the bridge's migrations and the sandbox's (config/db/sandbox)
+  mkdir -p "$dir/config" && cp -r config/db "$dir/config/"
+  if [ "$rt" = spring-boot ]; then
+    # Camel modules without a starter (camel-health, camel-micrometer-prometheus) are exported as plain
+    # dependencies at the bridge's Camel version (4.18.0): on Camel Spring Boot 4.17.0 they would bring a
+    # newer camel-api than its core (NoSuchMethodError at start): use the runtime's Camel version
+    perl -0pi -e 's#(<groupId>org\.apache\.camel</groupId>\s*<artifactId>camel-[a-z0-9-]+</artifactId>\s*<version>)4\.18\.0(</version>)#${1}'"${EXPORT_CAMEL_SPRING_BOOT_VERSION:-4.17.0}"'${2}#g' "$dir/pom.xml"
+  fi
   if [ "$rt" = quarkus ]; then
     # an extension whose -deployment artifact is not served here (3.30.0: sql, jdbc) cannot build:
     # use the plain Camel component instead, which works in JVM mode

@@ -132,7 +132,7 @@ public class FrontDoor implements CamelContextAware {
     void listening(int port, RequestChecks checks) {
         VertxPlatformHttpRouter router = camelContext == null ? null
                 : VertxPlatformHttpRouter.lookup(camelContext, VertxPlatformHttpRouter.getRouterNameFromPort(port));
-        if (router == null || !router.isMainServer()) {
+        if (router == null || !isMainServerPort(port)) {
             LOG.info("Front door: port {} gets connection timeouts and size limits only", port);
             return;
         }
@@ -149,6 +149,13 @@ public class FrontDoor implements CamelContextAware {
 
     ApiGate gate() {
         return gate;
+    }
+
+    /** camel.server.port's server, not the management one (compared by port: the runtimes that `camel export`
+     *  targets carry older Camel releases whose router cannot tell). */
+    private boolean isMainServerPort(int port) {
+        String main = camelContext.getPropertiesComponent().resolveProperty("camel.server.port").orElse("8080");
+        return Integer.toString(port).equals(main.trim());
     }
 
     // ------------------------------------------------------------------ properties

@@ -98,6 +98,8 @@ public final class RefreshBenchmark {
         p.setProperty("bridge.api-key", "bench-key-" + UUID.randomUUID());
         p.setProperty("bridge.refresh.interval-ms", "1000");
         p.setProperty("bridge.refresh.batch-size", "1000");
+        // a free management port: another bridge on this machine may hold the default one
+        p.setProperty("camel.management.port", Integer.toString(freePort()));
         p.putAll(extra);
         int port = freePort();
         int cores = Runtime.getRuntime().availableProcessors();

@@ -25,6 +25,7 @@ final class BenchLogging {
         b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
                 .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
         b.add(b.newLogger("h2database", Level.WARN));
+        if (System.getProperty("bench.debug") != null) { for (String l : System.getProperty("bench.debug").split(",")) { b.add(b.newLogger(l, Level.DEBUG)); } }
         b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
                 .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
         Configurator.initialize(b.build());

@@ -3,8 +3,11 @@
 # sandbox mode, seeds N connections (default 10000) across the five series, all due at once, and
 # reports refreshes/s and how many access tokens expired before their refresh.
 #   bench/refresh-bench.sh [connections] [bridge.property=value ...]
+# JVM options in BENCH_JAVA_OPTS, e.g. a warm JVM and a JFR profile:
+#   BENCH_JAVA_OPTS="-Dbench.warmup=5000 -XX:StartFlightRecording=filename=target/refresh.jfr" bench/refresh-bench.sh 10000
+#   (-Dbench.warmup=N: N other connections are refreshed and removed first; -Dbench.sample-ms: stack sampling period)
 # Exit status 0 when the targets are met (0 expired, >= 1,000 refreshes/s, no NEEDS_REAUTH, no revoked-token use), 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
-exec java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/test.classpath)" io.lsbridge.bench.RefreshBenchmark "$@"
+exec java -Xmx1g ${BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/test.classpath)" io.lsbridge.bench.RefreshBenchmark "$@"

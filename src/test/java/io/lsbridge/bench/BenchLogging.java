@@ -25,6 +25,12 @@ final class BenchLogging {
         b.add(b.newAppender("file", "File").addAttribute("fileName", logFile.toString()).addAttribute("immediateFlush", true)
                 .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{HH:mm:ss.SSS} %-5level [%t] %c - %msg%n%throwable")));
         b.add(b.newLogger("h2database", Level.WARN));
+        // -Dbench.debug=logger,logger: DEBUG for those loggers (e.g. org.quartz.core) in the bench log
+        for (String logger : System.getProperty("bench.debug", "").split(",")) {
+            if (!logger.isBlank()) {
+                b.add(b.newLogger(logger.trim(), Level.DEBUG));
+            }
+        }
         b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file"))
                 .add(b.newAppenderRef("console").addAttribute("level", Level.WARN)));
         Configurator.initialize(b.build());

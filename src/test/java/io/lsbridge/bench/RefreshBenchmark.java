@@ -58,6 +58,9 @@ public final class RefreshBenchmark {
     static final double TARGET_RATE = 1000.0;
     static final long CAP_MILLIS = 5 * 60_000L;
     static final long PROGRESS_MILLIS = 5_000L;
+    static final long STALL_MILLIS = 20_000L;
+    /** Connections refreshed (and removed) before the measured run, so that it runs on a warm JVM; 0 = cold. */
+    static final int WARMUP = Integer.getInteger("bench.warmup", 0);
     static final String[][] SERIES = {
             {"x", "x-series"}, {"r", "r-series"}, {"o", "o-series"}, {"l", "l-series"}, {"k", "k-series"}};
 
@@ -98,6 +101,8 @@ public final class RefreshBenchmark {
         p.setProperty("bridge.api-key", "bench-key-" + UUID.randomUUID());
         p.setProperty("bridge.refresh.interval-ms", "1000");
         p.setProperty("bridge.refresh.batch-size", "1000");
+        // a free management port: another bridge on this machine may hold the default one
+        p.setProperty("camel.management.port", Integer.toString(freePort()));
         p.putAll(extra);
         int port = freePort();
         int cores = Runtime.getRuntime().availableProcessors();
@@ -120,6 +125,10 @@ public final class RefreshBenchmark {
             // ---------------------------------------------------------------- seed (loop held)
             // The loop is suspended while seeding so that every expiry is measured from the moment it resumes.
             ctx.getRouteController().suspendRoute("refresh-loop");
+            long[] sandboxBefore = {0, 0};
+            if (WARMUP > 0) {
+                sandboxBefore = warmUp(bridge, store, ds, runId);
+            }
             List<RefreshSeeds.Seed> seeds = RefreshSeeds.fetch(bridge.base(), n, runId);
             long seedStart = System.currentTimeMillis();
             // head start: expiries are "loop start + 5..120 s"; the loop starts when seeding ends, at go at the latest
@@ -146,6 +155,9 @@ public final class RefreshBenchmark {
             int lastCount = 0;
             int refreshed = 0;
             int reauth = 0;
+            int progressCount = 0;
+            long progressAt = loopStart;
+            boolean stallDumped = false;
             while (true) {
                 // once a second, two counting scans: the watcher's own load stays small next to the loop's
                 Thread.sleep(1000);
@@ -153,6 +165,15 @@ public final class RefreshBenchmark {
                 refreshed = count(ds, "SELECT COUNT(*) FROM connection WHERE last_refresh_at IS NOT NULL");
                 reauth = count(ds, "SELECT COUNT(*) FROM connection WHERE status <> 'ACTIVE'");
                 boolean done = refreshed + reauth >= seededExpiry.size();
+                if (refreshed + reauth > progressCount) {
+                    progressCount = refreshed + reauth;
+                    progressAt = now;
+                } else if (!stallDumped && now - progressAt > STALL_MILLIS) {
+                    stallDumped = true;
+                    Path dump = Path.of(logFile.toString().replace(".log", "-stall.txt"));
+                    Files.writeString(dump, threadDump());
+                    System.out.printf(Locale.ROOT, "STALLED: no refresh for %d s; thread dump in %s%n", STALL_MILLIS / 1000, dump);
+                }
                 boolean capped = now - loopStart >= CAP_MILLIS;
                 if (now - lastPrint >= PROGRESS_MILLIS || done || capped) {
                     System.out.printf(Locale.ROOT, "  t=%5.1f s  refreshed %6d/%d  (%.0f/s last %.0f s, %.0f/s overall)"
@@ -170,6 +191,7 @@ public final class RefreshBenchmark {
                     break;
                 }
             }
+            double loopCpuS = profile.processCpuSeconds();
             String profileReport = profile.stop();
             Thread.sleep(500);   // let in-flight commits land
 
@@ -228,18 +250,21 @@ public final class RefreshBenchmark {
             double rate = first == null ? 0 : done / spanS;
             double wallS = last == null ? 0 : (last.toEpochMilli() - loopStart) / 1000.0;
             Map<String, Object> stats = getJson(bridge.base() + "/sandbox/admin/stats");
-            long revoked = ((Number) stats.get("revokedRefreshTokenUses")).longValue();
-            long refreshCalls = ((Number) stats.get("refreshCalls")).longValue();
+            long revoked = ((Number) stats.get("revokedRefreshTokenUses")).longValue() - sandboxBefore[0];
+            long refreshCalls = ((Number) stats.get("refreshCalls")).longValue() - sandboxBefore[1];
             int notActive = seededExpiry.size() - byStatus.getOrDefault("ACTIVE", 0);
             int needsReauth = byStatus.getOrDefault("NEEDS_REAUTH", 0);
             long[] logCounts = BenchLogging.counts(logFile);
 
             boolean met = expired == 0 && rate >= TARGET_RATE && done == seededExpiry.size() && revoked == 0 && notActive == 0;
             System.out.println();
-            System.out.printf(Locale.ROOT, "refresh benchmark: %d connections (%d series), parallelism %s, %d cores%n",
-                    seededExpiry.size(), SERIES.length, parallelism, cores);
+            System.out.printf(Locale.ROOT, "refresh benchmark: %d connections (%d series), parallelism %s, %d cores, %s JVM%n",
+                    seededExpiry.size(), SERIES.length, parallelism, cores, WARMUP > 0 ? "warm (" + WARMUP + " refreshes before)" : "cold");
             System.out.printf(Locale.ROOT, "refreshed: %d in %.1f s -> %.0f refreshes/s (first to last refresh; %.1f s"
                     + " from loop start -> %.0f/s)%n", done, spanS, rate, wallS, wallS > 0 ? done / wallS : 0.0);
+            System.out.printf(Locale.ROOT, "CPU: %.1f CPU-s in this JVM while the loop ran = %.2f ms per refresh, bridge and"
+                    + " in-JVM sandbox together (1,000 refreshes/s on 2 cores needs well under 2 ms)%n", loopCpuS,
+                    done == 0 ? 0.0 : loopCpuS * 1000.0 / done);
             System.out.printf(Locale.ROOT, "expired before refresh: %d%s%n", expired, expired == 0
                     ? String.format(Locale.ROOT, " (tightest: refreshed %.1f s before expiry)", minSlackMs / 1000.0)
                     : String.format(Locale.ROOT, " (%d never refreshed; worst %.1f s late)", expiredUnrefreshed, worstLateMs / 1000.0));
@@ -256,6 +281,49 @@ public final class RefreshBenchmark {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * A warm JVM (-Dbench.warmup=N): N other connections, all due, are refreshed by the loop first (the JIT
+     * compiles the refresh path), then removed; returns the sandbox's revoked-use and refresh-call counts
+     * so far, which the measured run subtracts. The loop is suspended again on return.
+     */
+    private static long[] warmUp(InProcessBridge bridge, ConnectionStore store, DataSource ds, String runId) throws Exception {
+        CamelContext ctx = bridge.context();
+        List<RefreshSeeds.Seed> seeds = RefreshSeeds.fetch(bridge.base(), WARMUP, "w" + runId);
+        RefreshSeeds.seed(store, seeds, System.currentTimeMillis());
+        long t0 = System.currentTimeMillis();
+        ctx.getRouteController().resumeRoute("refresh-loop");
+        while (count(ds, "SELECT COUNT(*) FROM connection WHERE last_refresh_at IS NOT NULL OR status <> 'ACTIVE'") < seeds.size()
+                && System.currentTimeMillis() - t0 < CAP_MILLIS) {
+            Thread.sleep(500);
+        }
+        long t1 = System.currentTimeMillis();
+        ctx.getRouteController().suspendRoute("refresh-loop");
+        int refreshed = count(ds, "SELECT COUNT(*) FROM connection WHERE last_refresh_at IS NOT NULL");
+        try (Connection c = ds.getConnection(); PreparedStatement e = c.prepareStatement("DELETE FROM connection_event");
+             PreparedStatement r = c.prepareStatement("DELETE FROM connection")) {
+            e.executeUpdate();
+            r.executeUpdate();
+        }
+        Map<String, Object> stats = getJson(bridge.base() + "/sandbox/admin/stats");
+        System.out.printf(Locale.ROOT, "warm-up: %d of %d connections refreshed in %.1f s (%.0f/s), then removed%n", refreshed,
+                seeds.size(), (t1 - t0) / 1000.0, refreshed * 1000.0 / Math.max(1, t1 - t0));
+        return new long[] {((Number) stats.get("revokedRefreshTokenUses")).longValue(),
+                ((Number) stats.get("refreshCalls")).longValue()};
+    }
+
+    /** Every thread's full stack (a stalled loop shows where its workers wait). */
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            sb.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (StackTraceElement e : st) {
+                sb.append("    at ").append(e).append('\n');
+            }
+            sb.append('\n');
+        });
+        return sb.toString();
+    }
 
     private static int count(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * A poor man's profiler for the refresh benchmark: CPU time by thread group (refresh workers,
  * the HTTP server's workers that also run the in-JVM sandbox, H2, GC...) and, from thread dumps
- * every 20 ms, what the running threads were doing (sandbox, H2, crypto, Camel, HTTP...).
+ * every 100 ms (-Dbench.sample-ms), what the running threads were doing (sandbox, H2, crypto, Camel, HTTP...).
  * Shows where the 2 cores went, e.g. whether the sandbox answering in the same JVM is the limit.
  */
 final class RefreshProfile implements Runnable {
@@ -29,6 +29,9 @@ final class RefreshProfile implements Runnable {
             {"Camel routing", "org.apache.camel."},
             {"Quartz", "org.quartz."},
     };
+
+    /** Stack sampling period: every sample dumps all threads at a safepoint, which costs the measured JVM CPU. */
+    static final long SAMPLE_MS = Long.getLong("bench.sample-ms", 100);
 
     private final ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
     private final Map<Long, Long> cpuStart = new HashMap<>();
@@ -68,11 +71,16 @@ final class RefreshProfile implements Runnable {
                 samples++;
             }
             try {
-                Thread.sleep(20);
+                Thread.sleep(SAMPLE_MS);
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /** CPU seconds this JVM used since {@link #start()}. */
+    double processCpuSeconds() {
+        return (processCpu() - processCpuStart) / 1e9;
     }
 
     /** Stops sampling and describes where the CPU went. */
@@ -98,7 +106,7 @@ final class RefreshProfile implements Runnable {
         sb.append("  CPU by thread group:");
         cpuByGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(7)
                 .forEach(e -> sb.append(String.format(Locale.ROOT, " %s %.1f s;", e.getKey(), e.getValue() / 1e9)));
-        sb.append(String.format(Locale.ROOT, "%n  running-thread samples (%d, every 20 ms) by code area:", samples));
+        sb.append(String.format(Locale.ROOT, "%n  running-thread samples (%d, every %d ms) by code area:", samples, SAMPLE_MS));
         areaSamples.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue())
                 .forEach(e -> sb.append(String.format(Locale.ROOT, " %s %.0f%%;", e.getKey(), 100.0 * e.getValue() / Math.max(1, samples))));
         return sb.toString();

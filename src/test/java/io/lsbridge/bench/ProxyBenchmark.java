@@ -89,21 +89,8 @@ public final class ProxyBenchmark {
         // the shipped profiles stay; bench-upstream is added: same shape as x-series (sandbox app, tenant on the
         // callback), its API base at the static upstream, a rate limit that never bites, a small refresh margin
         p.setProperty("bridge.profiles", shippedProfiles() + "," + PROFILE);
+        addBenchProfile(p, upstream, 1000);
         String k = "bridge.profile." + PROFILE + ".";
-        p.setProperty(k + "series", "BENCH");
-        p.setProperty(k + "authorize-url", "{{bridge.sandbox.base-url}}/x/oauth/authorize");
-        p.setProperty(k + "token-url", "{{bridge.sandbox.base-url}}/x/{tenant}/api/1.0/token");
-        p.setProperty(k + "client-auth", "form");
-        p.setProperty(k + "client-id-env", "LIGHTSPEED_BENCH_CLIENT_ID");
-        p.setProperty(k + "client-secret-env", "LIGHTSPEED_BENCH_CLIENT_SECRET");
-        p.setProperty(k + "tenant-param", "domain_prefix");
-        p.setProperty(k + "api-base-url", upstream + "/t/{tenant}");
-        p.setProperty(k + "refresh-policy", "rotating");
-        p.setProperty(k + "refresh-margin-seconds", "60");
-        // per connection; 100 connections at the peak are far below 1000/s each: the limit never bites, but every
-        // call goes through the per-second rate state (a fixed-size ring of counters per connection)
-        p.setProperty(k + "rate-model", "per-second");
-        p.setProperty(k + "rate-per-second", "1000");
         p.putAll(extra);
         int port = freePort();
 
@@ -159,6 +146,28 @@ public final class ProxyBenchmark {
         } finally {
             bridge.close();
         }
+    }
+
+    /**
+     * Profile {@value #PROFILE}: same shape as x-series (sandbox app, tenant on the callback), its API base at
+     * {@code upstream + /t/{tenant}}, a small refresh margin, the per-second rate model at {@code perSecond} per
+     * connection (far above what the benchmarks send: the limit never bites, but every call goes through the rate
+     * state, a fixed-size ring of counters per connection). The caller lists it in bridge.profiles.
+     */
+    static void addBenchProfile(Properties p, String upstream, int perSecond) {
+        String k = "bridge.profile." + PROFILE + ".";
+        p.setProperty(k + "series", "BENCH");
+        p.setProperty(k + "authorize-url", "{{bridge.sandbox.base-url}}/x/oauth/authorize");
+        p.setProperty(k + "token-url", "{{bridge.sandbox.base-url}}/x/{tenant}/api/1.0/token");
+        p.setProperty(k + "client-auth", "form");
+        p.setProperty(k + "client-id-env", "LIGHTSPEED_BENCH_CLIENT_ID");
+        p.setProperty(k + "client-secret-env", "LIGHTSPEED_BENCH_CLIENT_SECRET");
+        p.setProperty(k + "tenant-param", "domain_prefix");
+        p.setProperty(k + "api-base-url", upstream + "/t/{tenant}");
+        p.setProperty(k + "refresh-policy", "rotating");
+        p.setProperty(k + "refresh-margin-seconds", "60");
+        p.setProperty(k + "rate-model", "per-second");
+        p.setProperty(k + "rate-per-second", Integer.toString(perSecond));
     }
 
     /**

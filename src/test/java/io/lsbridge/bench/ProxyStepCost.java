@@ -49,18 +49,7 @@ public final class ProxyStepCost {
         p.setProperty("bridge.encryption.sandbox-key-file", dir + "/sandbox-encryption.key");
         p.setProperty("bridge.api-key", "steps-key-" + UUID.randomUUID());
         p.setProperty("bridge.profiles", "x-series," + ProxyBenchmark.PROFILE);
-        String k = "bridge.profile." + ProxyBenchmark.PROFILE + ".";
-        p.setProperty(k + "series", "BENCH");
-        p.setProperty(k + "authorize-url", "{{bridge.sandbox.base-url}}/x/oauth/authorize");
-        p.setProperty(k + "token-url", "{{bridge.sandbox.base-url}}/x/{tenant}/api/1.0/token");
-        p.setProperty(k + "client-auth", "form");
-        p.setProperty(k + "client-id-env", "LIGHTSPEED_BENCH_CLIENT_ID");
-        p.setProperty(k + "client-secret-env", "LIGHTSPEED_BENCH_CLIENT_SECRET");
-        p.setProperty(k + "tenant-param", "domain_prefix");
-        p.setProperty(k + "api-base-url", base + "/t/{tenant}");
-        p.setProperty(k + "refresh-policy", "rotating");
-        p.setProperty(k + "rate-model", "per-second");
-        p.setProperty(k + "rate-per-second", "100000");
+        ProxyBenchmark.addBenchProfile(p, base, 100_000);
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();

@@ -277,11 +277,23 @@ public abstract class BridgeTestSupport extends CamelMainTestSupport {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    /**
+     * A port for a test's server, below the kernel's ephemeral range (32768 and up here): a port taken
+     * with bind(0) and released is soon handed to the next bind(0) of any process (an H2 AUTO_SERVER of
+     * a node still stopping, a client socket), which then answered a test's HTTP request in the bridge's
+     * place. Ports outside that range are handed out only on request.
+     */
+    public static int freePort() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = 20000 + random.nextInt(12000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(candidate));
+                return candidate;
+            } catch (IOException inUse) {
+                // taken: try another
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 32000");
     }
 }

@@ -1,6 +1,5 @@
 package io.lsbridge;
 
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -228,9 +227,7 @@ public final class RotatingFleet implements AutoCloseable {
     }
 
     public static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.lsbridge.BridgeTestSupport.freePort();
     }
 
     /** Kills every node still running (SIGKILL: a test that wanted a clean stop has done it), then the pool and the sandbox. */

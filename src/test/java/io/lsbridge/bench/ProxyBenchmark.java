@@ -176,7 +176,7 @@ public final class ProxyBenchmark {
      * attempt loop, no header filtering): {@code /floor/{path}} forwards to {@code {upstream}/{path}} with a fixed
      * Authorization header.
      */
-    private static RouteBuilder floorRoute(String upstream) {
+    static RouteBuilder floorRoute(String upstream) {
         return new RouteBuilder() {
             @Override
             public void configure() {

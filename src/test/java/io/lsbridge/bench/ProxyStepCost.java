@@ -59,21 +59,11 @@ public final class ProxyStepCost {
             // the catch-all 404 route would answer /floor, added after it
             ctx.getRouteController().stopRoute("not-found");
             ctx.removeRoute("not-found");
+            // the same bare /floor proxy as proxy-bench.sh's (d)
+            ctx.addRoutes(ProxyBenchmark.floorRoute(base));
             ctx.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("platform-http:/floor?matchOnUriPrefix=true").routeId("steps-http-floor")
-                            .process(e -> {
-                                org.apache.camel.Message m = e.getMessage();
-                                String uri = m.getHeader(Exchange.HTTP_URI, String.class);
-                                m.getHeaders().clear();
-                                m.setHeader("Authorization", "Bearer fixed");
-                                m.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
-                                m.setHeader(Exchange.HTTP_URI, base + uri.substring("/floor".length()));
-                                m.setBody(null);
-                            })
-                            .to("http://steps-http-floor?throwExceptionOnFailure=false&disableStreamCache=true"
-                                    + "&cookieStore=#bean:noCookies");
                     from("direct:steps-floor").routeId("steps-floor")
                             .setHeader("Authorization", constant("Bearer fixed"))
                             .to("http://steps-floor?throwExceptionOnFailure=false&disableStreamCache=true"

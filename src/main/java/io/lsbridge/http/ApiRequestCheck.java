@@ -21,11 +21,6 @@ import org.apache.camel.component.http.HttpMethods;
  * parameter list on every call, measurably slower on the proxy's hot path.
  */
 public class ApiRequestCheck {
-    private static final Pattern ID = Pattern.compile("^[0-9a-f-]{36}$");
-    /** Characters a path may keep once decoded: no backslash, no control characters, no spaces. */
-    private static final Pattern SAFE_PATH = Pattern.compile("^[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$");
-    private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
-
     private Pattern forwardHeaders = Pattern.compile("(?i)Accept");
 
     /** The request headers that travel upstream: a regular expression, matched case-insensitively (bridge.api.forward-headers). */
@@ -48,27 +43,48 @@ public class ApiRequestCheck {
         return rest.startsWith("/") ? rest.substring(1) : rest;
     }
 
-    /** Checks the call: throws a {@link BridgeException} for anything that may not be forwarded. */
-    public void check(@Header("LightspeedConnectionId") String connectionId, @Header(Exchange.HTTP_METHOD) String method,
-                      @Header("LightspeedPath") String path, @Header(Exchange.HTTP_QUERY) String query,
-                      @Headers Map<String, Object> headers) {
-        if (connectionId == null || !ID.matcher(connectionId).matches()) {
+    /**
+     * Checks the call: throws a {@link BridgeException} for anything that may not be forwarded. Reads
+     * headers LightspeedConnectionId, CamelHttpMethod, LightspeedPath, CamelHttpQuery and the values of
+     * the headers that will travel; one binding (the header map): each bound parameter costs Camel an
+     * expression and a conversion on every call.
+     */
+    public void check(@Headers Map<String, Object> headers) {
+        if (!isConnectionId(text(headers.get("LightspeedConnectionId")))) {
             throw new BridgeException(404, "unknown_connection", "There is no connection with that id.");
         }
-        httpMethod(method);
+        httpMethod(text(headers.get(Exchange.HTTP_METHOD)));
+        String path = text(headers.get("LightspeedPath"));
         safePath(path == null ? "" : path);
+        String query = text(headers.get(Exchange.HTTP_QUERY));
         if (query != null && (query.indexOf('\r') >= 0 || query.indexOf('\n') >= 0 || query.indexOf('#') >= 0
                 || query.indexOf(' ') >= 0)) {
             throw new BridgeException(400, "invalid_query", "The query string holds characters that are not allowed.");
         }
-        if (headers != null) {
-            for (Map.Entry<String, Object> h : headers.entrySet()) {
-                if (h.getValue() instanceof String v && (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0)
-                        && forwardHeaders.matcher(h.getKey()).matches()) {
-                    throw new BridgeException(400, "invalid_header", "Header " + h.getKey() + " holds a line break.");
-                }
+        for (Map.Entry<String, Object> h : headers.entrySet()) {
+            if (h.getValue() instanceof String v && (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0)
+                    && forwardHeaders.matcher(h.getKey()).matches()) {
+                throw new BridgeException(400, "invalid_header", "Header " + h.getKey() + " holds a line break.");
             }
         }
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    /** A connection id: 36 characters of lower-case hex digits and '-' (as ^[0-9a-f-]{36}$). */
+    static boolean isConnectionId(String id) {
+        if (id == null || id.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = id.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The method as camel-http's enum (set as {@code CamelHttpMethod}: the HTTP client then converts nothing per call). */
@@ -101,21 +117,58 @@ public class ApiRequestCheck {
 
     /** Rejects traversal (also percent-encoded, twice, or as {@code ..;x}), schemes, empty segments and odd characters. */
     static void safePath(String raw) {
+        if (raw.indexOf('%') < 0) {   // nothing to decode (most calls)
+            safeDecodedPath(raw);
+            return;
+        }
         for (String path : decodings(raw)) {
-            if (!SAFE_PATH.matcher(path).matches()) {
+            safeDecodedPath(path);
+        }
+    }
+
+    private static void safeDecodedPath(String path) {
+        int n = path.length();
+        for (int i = 0; i < n; i++) {
+            if (!pathCharacter(path.charAt(i))) {
                 throw new BridgeException(400, "invalid_path", "The path holds characters that are not allowed.");
             }
-            for (String segment : path.split("/", -1)) {
-                int semicolon = segment.indexOf(';');
-                String bare = semicolon >= 0 ? segment.substring(0, semicolon) : segment;
-                if (bare.equals("..") || bare.equals(".")) {
-                    throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
-                }
+        }
+        for (int start = 0; start <= n; ) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? n : slash;
+            int semicolon = path.indexOf(';', start);
+            int bareEnd = semicolon >= 0 && semicolon < end ? semicolon : end;
+            int length = bareEnd - start;
+            if (length == 1 && path.charAt(start) == '.' || length == 2 && path.startsWith("..", start)) {
+                throw new BridgeException(400, "invalid_path", "The path may not hold '..' or '.' segments.");
             }
-            if (path.contains("//") || path.contains("\\") || path.startsWith("/") || SCHEME.matcher(path).matches()) {
-                throw new BridgeException(400, "invalid_path", "The path may not hold a scheme, '//' or a leading '/'.");
+            start = end + 1;
+        }
+        if (path.contains("//") || path.indexOf('\\') >= 0 || path.startsWith("/") || hasScheme(path)) {
+            throw new BridgeException(400, "invalid_path", "The path may not hold a scheme, '//' or a leading '/'.");
+        }
+    }
+
+    /** The characters a path may keep once decoded ([A-Za-z0-9._~!$&'()*+,;=:@/%-]): no backslash, controls or spaces. */
+    private static boolean pathCharacter(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "._~!$&'()*+,;=:@/%-".indexOf(c) >= 0;
+    }
+
+    /** Starts with a URI scheme (as ^[A-Za-z][A-Za-z0-9+.-]*:). */
+    private static boolean hasScheme(String path) {
+        if (path.isEmpty() || !(path.charAt(0) >= 'a' && path.charAt(0) <= 'z' || path.charAt(0) >= 'A' && path.charAt(0) <= 'Z')) {
+            return false;
+        }
+        for (int i = 1; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == ':') {
+                return true;
+            }
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-')) {
+                return false;
             }
         }
+        return false;
     }
 
     /** The path as given and as percent-decoded up to three times: the shared guard's decoding. */

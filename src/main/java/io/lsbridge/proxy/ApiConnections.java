@@ -31,7 +31,7 @@ public class ApiConnections {
             return new ApiConnection(id, null, null, null, null, null, null, null, ApiConnection.UNKNOWN, null, null, false);
         }
         return new ApiConnection(row.id(), row.profile(), row.tenant(), row.status(), row.kind(), row.accessToken(),
-                row.accessExpiresAt(), row.lastError(), state(row, Instant.now()), profile.apiBaseFor(row.tenant()),
+                row.accessExpiresAt(), row.lastError(), stateOf(row, Instant.now()), profile.apiBaseFor(row.tenant()),
                 profile.rate(), profile.acceptJson());
     }
 
@@ -64,7 +64,7 @@ public class ApiConnections {
         return connection.id();
     }
 
-    String state(ConnectionStore.ApiRow row, Instant now) {
+    String stateOf(ConnectionStore.ApiRow row, Instant now) {
         if (!"ACTIVE".equals(row.status())) {
             return ApiConnection.NEEDS_REAUTH;
         }

@@ -73,8 +73,19 @@ public final class ProxyStepCost {
                     from("direct:steps-bridge").routeId("steps-bridge")
                             .to("direct:lightspeed-api")
                             .convertBodyTo(String.class);
+                    from("direct:steps-variant").routeId("steps-variant")
+                            .to("direct:lightspeed-api-variant")
+                            .convertBodyTo(String.class);
                 }
             });
+            // -Dsteps.variant=FILE: a changed copy of routes/api-proxy.camel.yaml whose entry is
+            // direct:lightspeed-api-variant (other ids and direct: names renamed, no platform-http route),
+            // measured interleaved with the real one in this JVM: an A/B that the machine's load affects alike
+            String variant = System.getProperty("steps.variant");
+            if (variant != null) {
+                org.apache.camel.support.PluginHelper.getRoutesLoader(ctx).loadRoutes(
+                        org.apache.camel.support.ResourceHelper.resolveMandatoryResource(ctx, "file:" + variant));
+            }
             ConnectionStore store = ctx.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -85,21 +96,44 @@ public final class ProxyStepCost {
             ProducerTemplate pt = ctx.createProducerTemplate();
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             for (int round = 1; round <= Integer.getInteger("steps.rounds", 6); round++) {
-                double c = perCall(threads, calls, i -> {
+                // interleaved call by call (bridge, variant, floor), each call's own thread CPU: the machine's load
+                // then weighs on all alike; the median per call ignores calls that were preempted or hit a GC
+                Call bridgeCall = i -> {
                     Map<String, Object> h = new HashMap<>();
                     h.put("LightspeedConnectionId", ids.get(i % ids.size()));
                     h.put(Exchange.HTTP_METHOD, "GET");
                     h.put("LightspeedPath", "items");
                     Exchange e = pt.request("direct:steps-bridge", x -> x.getMessage().setHeaders(h));
                     check(e, 200);
-                });
-                double d = perCall(threads, calls, i -> {
+                };
+                Call variantCall = i -> {
+                    Map<String, Object> h = new HashMap<>();
+                    h.put("LightspeedConnectionId", ids.get(i % ids.size()));
+                    h.put(Exchange.HTTP_METHOD, "GET");
+                    h.put("LightspeedPath", "items");
+                    Exchange e = pt.request("direct:steps-variant", x -> x.getMessage().setHeaders(h));
+                    check(e, 200);
+                };
+                Call floorCall = i -> {
                     Exchange e = pt.request("direct:steps-floor", x -> {
                         x.getMessage().setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
                         x.getMessage().setHeader(Exchange.HTTP_URI, base + "/t/bench-" + (i % 10) + "/items");
                     });
                     check(e, 200);
-                });
+                };
+                long[][] cpu = new long[3][calls];
+                for (int i = 0; i < calls; i++) {
+                    cpu[0][i] = timed(threads, bridgeCall, i);
+                    cpu[1][i] = variant == null ? 0 : timed(threads, variantCall, i);
+                    cpu[2][i] = timed(threads, floorCall, i);
+                }
+                double c = median(cpu[0]);
+                double v = median(cpu[1]);
+                double d = median(cpu[2]);
+                if (variant != null) {
+                    System.out.printf(Locale.ROOT, "round %d: median caller-thread CPU per call: bridge %.1f us, variant %.1f us"
+                            + " (variant/bridge %.3f), floor %.1f us%n", round, c, v, v / c, d);
+                }
                 String key = ctx.resolvePropertyPlaceholders("{{bridge.api-key}}");
                 com.sun.management.OperatingSystemMXBean os =
                         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -115,7 +149,7 @@ public final class ProxyStepCost {
                 if (!Boolean.parseBoolean(System.getProperty("steps.direct", "true"))) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "round %d: %d calls each, caller-thread CPU per call: bridge api-call %.1f us,"
+                System.out.printf(Locale.ROOT, "round %d: %d calls each, median caller-thread CPU per call: bridge api-call %.1f us,"
                         + " bare direct->http %.1f us, difference %.1f us (ratio d/c %.3f)%n", round, calls, c, d, c - d, d / c);
             }
         }
@@ -124,6 +158,19 @@ public final class ProxyStepCost {
 
     private interface Call {
         void run(int i) throws Exception;
+    }
+
+    private static long timed(ThreadMXBean threads, Call call, int i) throws Exception {
+        long t0 = threads.getCurrentThreadCpuTime();
+        call.run(i);
+        return threads.getCurrentThreadCpuTime() - t0;
+    }
+
+    /** Microseconds. */
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1000.0;
     }
 
     private static double perCall(ThreadMXBean threads, int calls, Call call) throws Exception {

@@ -86,6 +86,13 @@ class OpenApiTest extends BridgeTestSupport {
                 proxied.getResponses()::toString);
         assertNotNull(proxied.getResponses().get("429").getHeaders().get("Retry-After"), "429 names its Retry-After header");
         assertTrue(paths.get("/connections/{id}/refresh").getPost().getResponses().containsKey("503"));
+        // the front door's 503 while the node starts or stops is documented on every operation
+        paths.forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
+            var starting = op.getResponses().get("503");
+            assertNotNull(starting, () -> method + " " + path + " documents no 503");
+            assertTrue(starting.getDescription().contains("starting") && starting.getDescription().contains("stopping"),
+                    () -> method + " " + path + ": " + starting.getDescription());
+        }));
     }
 
     @Test

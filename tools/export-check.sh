@@ -89,7 +89,7 @@ write_properties() {
 
 export_one() {
   local rt=$1 dir=$out/$1
-  local t0 t1 t2 t3 t4 extra=() status="FAILED" why="" port pid="" jar=()
+  local t0 t1 extra=()
   rm -rf "$dir"
   echo "== $rt: export"
   t0=$(now)
@@ -127,7 +127,7 @@ export_one() {
         --dep="$(project_deps)" \
         "$out/export-props/application.properties" routes/*.camel.yaml routes/sandbox/*.camel.yaml $(find src/main/java -name '*.java' | sort) \
         > "$out/$rt-export.log" 2>&1; then
-    results+=("$rt export FAILED ($(secs "$t0" "$(now)") s): see $out/$rt-export.log"); return
+    step "$rt" export FAIL "$t0" "$(now)" "see $out/$rt-export.log"; return
   fi
   write_properties "$rt" "$dir"
   mkdir -p "$dir/src/main/resources/camel/sandbox"
@@ -159,11 +159,21 @@ export_one() {
     done
   fi
   t1=$(now)
+  step "$rt" export PASS "$t0" "$t1"
+  build_and_check "$rt"
+}
+
+# builds the exported project, starts it and walks the flow (also alone: EXPORT_REUSE=1 skips the export)
+build_and_check() {
+  local rt=$1 dir=$out/$1 t1 t2 port pid="" jar=()
+  t1=$(now)
   echo "== $rt: mvn package"
   if ! (cd "$dir" && mvn -B package -DskipTests > "../$rt-build.log" 2>&1); then
-    results+=("$rt export $(secs "$t0" "$t1") s, build FAILED ($(secs "$t1" "$(now)") s): see $out/$rt-build.log"); return
+    step "$rt" "mvn package" FAIL "$t1" "$(now)" "see $out/$rt-build.log: $(grep -m1 '^\[ERROR\]' "$out/$rt-build.log" | cut -c1-200)"
+    return
   fi
   t2=$(now)
+  step "$rt" "mvn package" PASS "$t1" "$t2" "$(du -sh "$dir/target" | cut -f1) in target/"
   port=$(free_port)
   echo "== $rt: start on port $port"
   if [ "$rt" = spring-boot ]; then
@@ -179,40 +189,109 @@ export_one() {
     [ "$code" = 302 ] && break
     sleep 0.2
   done
-  t3=$(now)
   if [ "$code" != 302 ]; then
-    why="GET /connect/x-series answered '${code:-nothing}' (see $out/$rt-run.log)"
+    step "$rt" "start, GET /connect/x-series 302" FAIL "$t2" "$(now)" "answered '${code:-nothing}' (see $out/$rt-run.log)"
   else
-    # the whole sandbox flow, as the README does it with curl
-    local jar_file authorize callback page list id api
-    jar_file=$(mktemp)
-    authorize=$(curl -s -c "$jar_file" -o /dev/null -w '%{redirect_url}' "http://localhost:$port/connect/x-series")
-    callback=$(curl -s -o /dev/null -w '%{redirect_url}' -d decision=grant -d store=export-shop "$authorize")
-    page=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar_file" "$callback")
-    list=$(curl -s -H "X-Api-Key: $api_key" "http://localhost:$port/connections")
-    id=$(printf '%s' "$list" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-    api=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $api_key" "http://localhost:$port/api/$id/2.0/products")
-    rm -f "$jar_file"
-    # paths only: the query holds the state and the code
-    echo "   /connect/x-series 302 -> ${authorize%%\?*}"
-    echo "   consent 302 -> ${callback%%\?*}"
-    echo "   callback page: $page; GET /connections: $list" | cut -c1-300
-    echo "   GET /api/$id/2.0/products (proxy to the sandbox): $api"
-    if [ "$page" = 200 ] && [[ "$list" == *export-shop* ]] && [ "$api" = 200 ]; then
-      status=OK
-    else
-      status=PARTIAL; why="302 from /connect, but the flow stopped (callback $page)"
-    fi
+    step "$rt" "start, GET /connect/x-series 302" PASS "$t2" "$(now)" "process $pid, port $port"
+    flow "$rt" "http://localhost:$port"
   fi
-  t4=$(now)
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  results+=("$rt $status: export $(secs "$t0" "$t1") s, mvn package $(secs "$t1" "$t2") s, start to 302 $(secs "$t2" "$t3") s, flow $(secs "$t3" "$t4") s${why:+; $why}")
+}
+
+# one check: check RUNTIME NAME EXPECTED ACTUAL START [DETAIL]
+check() {
+  local verdict=FAIL
+  [ "$3" = "$4" ] && verdict=PASS
+  step "$1" "$2" "$verdict" "$5" "$(now)" "got $4${6:+; $6}"
+}
+
+# the whole sandbox flow, as the README does it with curl; then the key rules, the proxy, the admin page
+flow() {
+  local rt=$1 base=$2 t jar_file authorize callback page list id code body headers
+  jar_file=$(mktemp); headers=$(mktemp)
+  t=$(now)
+  authorize=$(curl -s -c "$jar_file" -o /dev/null -w '%{redirect_url}' "$base/connect/x-series")
+  callback=$(curl -s -o /dev/null -w '%{redirect_url}' -d decision=grant -d store=export-shop "$authorize")
+  # paths only: the query holds the state and the code
+  check "$rt" "consent (sandbox) redirects to /callback" /callback/x-series "$(printf '%s' "${callback%%\?*}" | sed 's#^https\?://[^/]*##')" "$t"
+  t=$(now)
+  page=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar_file" "$callback")
+  check "$rt" "callback page" 200 "$page" "$t"
+  t=$(now)
+  list=$(curl -s -w ' %{http_code}' -H "X-Api-Key: $api_key" "$base/connections")
+  id=$(printf '%s' "$list" | sed -n 's/.*"id":"\([0-9a-f-]\{36\}\)".*/\1/p' | head -1)
+  code=${list##* }
+  [[ "$list" == *'"tenantKey":"export-shop"'* || "$list" == *export-shop* ]] || code="$code, no export-shop"
+  check "$rt" "GET /connections with X-Api-Key: 200 listing it" 200 "$code" "$t" "connection ${id:-none}"
+  t=$(now)
+  body=$(curl -s -w ' %{http_code}' "$base/connections")
+  check "$rt" "GET /connections without a key: 401 missing_api_key" "401 missing_api_key" "${body##* } $(printf '%s' "$body" | sed -n 's/.*"error":"\([a-z_]*\)".*/\1/p')" "$t"
+  t=$(now)
+  body=$(curl -s -w ' %{http_code}' "$base/connections?X-Api-Key=$api_key")
+  check "$rt" "GET /connections?X-Api-Key=<key>: 401 missing_api_key" "401 missing_api_key" "${body##* } $(printf '%s' "$body" | sed -n 's/.*"error":"\([a-z_]*\)".*/\1/p')" "$t"
+  t=$(now)
+  body=$(curl -s -w ' %{http_code}' -H "X-Api-Key: $api_key-wrong" "$base/connections")
+  check "$rt" "GET /connections with a wrong key: 401 invalid_api_key" "401 invalid_api_key" "${body##* } $(printf '%s' "$body" | sed -n 's/.*"error":"\([a-z_]*\)".*/\1/p')" "$t"
+  t=$(now)
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $api_key" "$base/api/$id/2.0/products")
+  check "$rt" "GET /api/{id}/2.0/products with X-Api-Key (proxied to the sandbox)" 200 "$code" "$t"
+  t=$(now)
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$base/api/$id/2.0/products?X-Api-Key=$api_key")
+  check "$rt" "GET /api/{id}/2.0/products?X-Api-Key=<key>: 401" 401 "$code" "$t"
+  t=$(now)
+  # a body above the in-memory spool size (bridge.http.body-memory-bytes) must reach the sandbox whole
+  head -c 300000 /dev/zero | tr '\0' 'a' > "$out/$rt-body.bin"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $api_key" -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$out/$rt-body.bin" "$base/api/$id/2.0/products")
+  body=$(curl -s "$base/sandbox/admin/requests" | grep -o -i '"content-length":"[0-9]*"' | tail -1 | grep -o '[0-9]*')
+  check "$rt" "POST /api/{id}/2.0/products, 300000-byte body: 200, sandbox got Content-Length 300000" "200 300000" "$code ${body:-none}" "$t"
+  t=$(now)
+  code=$(curl -s -o /dev/null -D "$headers" -w '%{http_code}' -d "key=$api_key" "$base/admin/login")
+  local cookie
+  cookie=$(grep -i '^set-cookie: lsbridge_admin=' "$headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
+  check "$rt" "POST /admin/login with the key: 303 and a session cookie" "303 cookie" "$code ${cookie:+cookie}" "$t"
+  t=$(now)
+  body=$(curl -s -w ' %{http_code}' -b "$cookie" "$base/admin")
+  code=${body##* }
+  [ -n "$id" ] && [[ "$body" == *"$id"* ]] || code="$code, connection not listed"
+  check "$rt" "GET /admin with the session cookie: 200 listing it" 200 "$code" "$t"
+  t=$(now)
+  code=$(curl -s -o /dev/null -D "$headers" -w '%{http_code}' -X POST "$base/admin/login?key=$api_key")
+  grep -qi '^set-cookie: lsbridge_admin=.' "$headers" && code="$code cookie"
+  check "$rt" "POST /admin/login?key=<key> (no form): 401, no session" 401 "$code" "$t"
+  rm -f "$jar_file" "$headers"
+}
+
+# step RUNTIME NAME PASS|FAIL START END [DETAIL]: one line now, one line in the summary
+step() {
+  local line
+  line=$(printf '%-4s %6s s  %s%s' "$3" "$(secs "$4" "$5")" "$2" "${6:+  ($6)}")
+  echo "   $line"
+  results+=("$1|$line")
 }
 
 for rt in "${runtimes[@]}"; do
-  export_one "$rt"
+  rt_start=$(now)
+  rt_load=$(cut -d' ' -f1-3 /proc/loadavg)
+  if [ -n "${EXPORT_REUSE:-}" ] && [ -f "$out/$rt/pom.xml" ]; then
+    echo "== $rt: EXPORT_REUSE set: the exported project in $out/$rt is reused (not exported again)"
+    build_and_check "$rt"
+  else
+    export_one "$rt"
+  fi
+  results+=("$rt|TOTAL $(secs "$rt_start" "$(now)") s (load average at start $rt_load, at end $(cut -d' ' -f1-3 /proc/loadavg))")
 done
 echo
-echo "== results (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%s\n' "${results[@]}"
-printf '%s\n' "${results[@]}" | grep -q -v ' OK:' && exit 1 || exit 0
+echo "== summary ($(date -u +%FT%TZ), $(nproc) cores)"
+failed=0
+for rt in "${runtimes[@]}"; do
+  echo "-- $rt"
+  for r in "${results[@]}"; do
+    [ "${r%%|*}" = "$rt" ] && echo "   ${r#*|}"
+  done
+  n_fail=$(printf '%s\n' "${results[@]}" | grep -c "^$rt|FAIL" || true)
+  n_pass=$(printf '%s\n' "${results[@]}" | grep -c "^$rt|PASS" || true)
+  echo "   => $rt: $n_pass passed, $n_fail failed"
+  [ "$n_fail" -gt 0 ] || [ "$n_pass" -eq 0 ] && failed=1
+done
+exit $failed

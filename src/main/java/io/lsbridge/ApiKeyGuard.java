@@ -1,8 +1,7 @@
 package io.lsbridge;
 
-import io.vertx.core.http.HttpServerRequest;
+import io.lsbridge.http.RequestHeaders;
 import org.apache.camel.Message;
-import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 /**
  * The operator and proxy API key, compared in constant time. The route hands over the value of
@@ -19,12 +18,12 @@ public class ApiKeyGuard {
 
     /**
      * Checks the {@code X-Api-Key} header of the HTTP request that carried this message (a message
-     * that did not come over HTTP has no key). Camel binds the message by its type: no expression
-     * is evaluated per request.
+     * that did not come over HTTP has no key): Vert.x's request under camel run and Quarkus, the
+     * servlet request under Spring Boot ({@link RequestHeaders}). Camel binds the message by its type:
+     * no expression is evaluated per request.
      */
     public void verifyRequest(Message message) {
-        HttpServerRequest request = message instanceof HttpMessage http ? http.getRequest() : null;
-        verify(request == null ? null : request.getHeader("X-Api-Key"));
+        verify(RequestHeaders.header(message, "X-Api-Key"));
     }
 
     public void verify(String presented) {

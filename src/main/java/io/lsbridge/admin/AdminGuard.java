@@ -57,8 +57,36 @@ public class AdminGuard {
         this.secureCookie = publicBaseUrl != null && publicBaseUrl.startsWith("https://");
     }
 
+    /**
+     * The sign-in form's POST: {@link #login} with its {@code key} field. Camel puts query parameters into
+     * the same headers as form fields (Vert.x and servlet engines alike), so a request whose URL names a
+     * {@code key} parameter gets no session: a key in a URL ends up in access logs and browser histories.
+     */
+    public Session loginFromForm(@Header("key") String key, @Header("CamelHttpQuery") String query) {
+        return queryNames(query, "key") ? null : login(key);
+    }
+
+    /** Whether the raw query string has a parameter named {@code name} (any case, as Camel's headers). */
+    static boolean queryNames(String query, String name) {
+        if (query == null || query.isEmpty()) {
+            return false;
+        }
+        for (String pair : query.split("&")) {
+            String n = pair.split("=", 2)[0];
+            try {
+                n = java.net.URLDecoder.decode(n, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return true;
+            }
+            if (n.trim().equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A new session for the right key; null for a wrong or missing one (compared in constant time). */
-    public Session login(@Header("key") String key) {
+    public Session login(String key) {
         if (key == null || key.isEmpty() || !Secrets.constantTimeEquals(apiKey, key)) {
             return null;
         }

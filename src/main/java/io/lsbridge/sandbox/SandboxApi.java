@@ -111,6 +111,12 @@ public class SandboxApi {
             }
         });
         r.put("headers", headers);
+        // the size of a body as it arrived (however it was sent: Content-Length or chunked)
+        String method = String.valueOf(r.get("method"));
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            byte[] body = in.getBody(byte[].class);
+            r.put("bodyBytes", body == null ? 0 : body.length);
+        }
         requests.addLast(r);
         if (requestCount.incrementAndGet() > 2000) {
             requests.pollFirst();

@@ -201,6 +201,10 @@ class AdminPageTest extends BridgeTestSupport {
         HttpResponse<String> wrong = new Browser().postForm(base() + "/admin/login", "key=not-the-key");
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.headers().firstValue("set-cookie").isEmpty());
+        // the right key in the URL instead of the form: no session (Camel puts query parameters into headers)
+        HttpResponse<String> inUrl = new Browser().postForm(base() + "/admin/login?key=" + enc(apiKey), "");
+        assertEquals(401, inUrl.statusCode());
+        assertTrue(inUrl.headers().firstValue("set-cookie").isEmpty());
         Browser nobody = new Browser();
         for (String path : List.of("/admin/rows", "/admin/connections/" + UUID.randomUUID())) {
             HttpResponse<String> r = nobody.get(base() + path);

@@ -32,7 +32,7 @@ fi
 
 pid=""
 # SIGTERM, then SIGKILL after $1 tenths of a second (default 100). The warm-up runs get longer: a run
-# without a class-data archive writes one as it exits (seconds on a busy machine); killed, it leaves none
+# without a class-data archive records its class list, which bin/camel uses only if the run stopped cleanly
 stop() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
@@ -69,8 +69,8 @@ one() {
   echo "$ready $cpu $rss $load"
 }
 
-# two warm-up runs: the first may fetch the CLI, compile and write the class-data archive at its exit;
-# the second checks that archive and takes it into use (bin/camel), so every timed run maps it
+# two warm-up runs: the first may fetch the CLI, compile and record the list of classes it loads; the second
+# makes the class-data archive from that list before its JVM starts (bin/camel), so every timed run maps it
 echo "warm-up runs (not timed)..."
 STOP_TENTHS=1200 one "$out/warmup-1.log" >/dev/null
 STOP_TENTHS=1200 one "$out/warmup-2.log" >/dev/null

@@ -14,6 +14,7 @@ import io.lsbridge.ProviderProfiles;
 import io.lsbridge.Secrets;
 import io.lsbridge.TokenCipher;
 import io.lsbridge.crypto.StoredSecretMismatch;
+import io.lsbridge.store.DatabaseException;
 import io.lsbridge.store.Jdbc;
 
 /**
@@ -63,24 +64,23 @@ public class RefreshLeases {
             }
             default -> throw new IllegalArgumentException("unknown refresh mode " + mode);
         }
-        int n = jdbc.update("UPDATE connection SET lease_owner = ?, lease_until = ?,"
-                        + " refresh_in_doubt = CASE WHEN lease_owner IS NOT NULL THEN TRUE ELSE refresh_in_doubt END,"
-                        + " in_doubt_reason = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(in_doubt_reason, CONCAT(?, lease_owner, ?))"
-                        + " ELSE in_doubt_reason END,"
-                        + " updated_at = ?"
-                        + " WHERE id = ? AND status = 'ACTIVE' AND kind = 'OAUTH' AND refresh_token_enc IS NOT NULL"
-                        + " AND (lease_until IS NULL OR lease_until < ?) AND " + condition,
-                owner, Jdbc.ts(now.plusSeconds(leaseSeconds)), VANISHED_BEFORE, VANISHED_AFTER,
-                Jdbc.now(), id, Jdbc.ts(now), bound);
-        if (n != 1) {
-            return Lease.refused(id, whyNot(id));
-        }
+        // one statement: the conditional UPDATE hands back the row it leased (no second read of the row)
+        String update = "UPDATE connection SET lease_owner = ?, lease_until = ?,"
+                + " refresh_in_doubt = CASE WHEN lease_owner IS NOT NULL THEN TRUE ELSE refresh_in_doubt END,"
+                + " in_doubt_reason = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(in_doubt_reason, CONCAT(?, lease_owner, ?))"
+                + " ELSE in_doubt_reason END,"
+                + " updated_at = ?"
+                + " WHERE id = ? AND status = 'ACTIVE' AND kind = 'OAUTH' AND refresh_token_enc IS NOT NULL"
+                + " AND (lease_until IS NULL OR lease_until < ?) AND " + condition;
         Lease lease;
         try {
-            lease = jdbc.queryOne("SELECT * FROM connection WHERE id = ? AND lease_owner = ?", this::leased, id, owner)
-                    .orElse(null);
+            lease = jdbc.queryOne(jdbc.updateReturningRow(update), this::leased, owner, Jdbc.ts(now.plusSeconds(leaseSeconds)),
+                    VANISHED_BEFORE, VANISHED_AFTER, Jdbc.now(), id, Jdbc.ts(now), bound).orElse(null);
+        } catch (DatabaseException failed) {
+            throw failed;
         } catch (RuntimeException unreadable) {
-            // e.g. no such encryption key: give the lease back rather than leave it to look like a vanished refresher
+            // the row was leased but not readable (e.g. no such encryption key): give the lease back
+            // rather than leave it to look like a vanished refresher
             jdbc.update("UPDATE connection SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", id, owner);
             throw unreadable;
         }

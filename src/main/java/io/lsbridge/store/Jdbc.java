@@ -16,9 +16,34 @@ import javax.sql.DataSource;
 /** Plain JDBC plumbing shared by the store classes: statements, transactions, time columns. */
 public final class Jdbc {
     private final DataSource dataSource;
+    /** Whether the database speaks PostgreSQL's {@code UPDATE ... RETURNING} (else H2's delta tables); read once. */
+    private volatile Boolean postgres;
 
     public Jdbc(DataSource dataSource) {
         this.dataSource = dataSource;
+    }
+
+    /**
+     * A query that runs {@code update} (an UPDATE of the connection table) and returns the rows it
+     * changed, as they are after it: {@code UPDATE ... RETURNING *} on PostgreSQL, {@code SELECT * FROM
+     * FINAL TABLE (UPDATE ...)} on H2. One statement instead of an UPDATE and a SELECT; run it with
+     * {@link #queryOne}.
+     */
+    public String updateReturningRow(String update) {
+        return isPostgres() ? update + " RETURNING *" : "SELECT * FROM FINAL TABLE (" + update + ")";
+    }
+
+    private boolean isPostgres() {
+        Boolean p = postgres;
+        if (p == null) {
+            try (Connection c = dataSource.getConnection()) {
+                p = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+            } catch (SQLException e) {
+                throw failure(e);
+            }
+            postgres = p;
+        }
+        return p;
     }
 
     @FunctionalInterface

@@ -61,6 +61,8 @@ public final class RefreshBenchmark {
     static final long STALL_MILLIS = 20_000L;
     /** Connections refreshed (and removed) before the measured run, so that it runs on a warm JVM; 0 = cold. */
     static final int WARMUP = Integer.getInteger("bench.warmup", 0);
+    /** What follows the H2 file's path in the JDBC URL: the shipped settings unless -Dbench.h2-options is given. */
+    static final String H2_OPTIONS = System.getProperty("bench.h2-options", ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
     static final String[][] SERIES = {
             {"x", "x-series"}, {"r", "r-series"}, {"o", "o-series"}, {"l", "l-series"}, {"k", "k-series"}};
 
@@ -96,7 +98,15 @@ public final class RefreshBenchmark {
         String dir = "target/bench-db/" + runId;
         Files.createDirectories(Path.of(dir));
         Properties p = new Properties();
-        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + dir + "/bridge;AUTO_SERVER=TRUE");
+        // the shipped H2 settings (config/application.properties: every commit written before it returns), in a
+        // fresh file; -Dbench.h2-options=... to compare others (e.g. ";AUTO_SERVER=TRUE", the default before)
+        p.setProperty("bridge.db.url", "jdbc:h2:file:./" + dir + "/bridge" + H2_OPTIONS);
+        // The sandbox stands in for Lightspeed, which is another company's server: by default it keeps its grants
+        // in a database file of its own (H2's default write delay), so that its commits do not queue behind the
+        // bridge's on one H2 store lock. -Dbench.sandbox-db=shared keeps the shipped sharing (one database).
+        if (!"shared".equals(System.getProperty("bench.sandbox-db"))) {
+            p.setProperty("bridge.sandbox.db.url", "jdbc:h2:file:./" + dir + "/sandbox;DB_CLOSE_ON_EXIT=FALSE");
+        }
         p.setProperty("bridge.encryption.sandbox-key-file", dir + "/sandbox-encryption.key");
         p.setProperty("bridge.api-key", "bench-key-" + UUID.randomUUID());
         p.setProperty("bridge.refresh.interval-ms", "1000");
@@ -112,8 +122,8 @@ public final class RefreshBenchmark {
             CamelContext ctx = bridge.context();
             String parallelism = ctx.resolvePropertyPlaceholders("{{bridge.refresh.parallelism}}");
             String poolSize = ctx.resolvePropertyPlaceholders("{{bridge.db.pool-size}}");
-            System.out.printf(Locale.ROOT, "bridge up on port %d: db %s, refresh interval %s ms, batch %s, parallelism %s,"
-                            + " db pool %s, %d cores; log %s%n", port, dir, ctx.resolvePropertyPlaceholders(
+            System.out.printf(Locale.ROOT, "bridge up on port %d: db %s (H2 options %s; sandbox db %s), refresh interval %s ms, batch %s, parallelism %s,"
+                            + " db pool %s, %d cores; log %s%n", port, dir, H2_OPTIONS, p.getProperty("bridge.sandbox.db.url", "shared"), ctx.resolvePropertyPlaceholders(
                             "{{bridge.refresh.interval-ms}}"), ctx.resolvePropertyPlaceholders("{{bridge.refresh.batch-size}}"),
                     parallelism, poolSize, cores, logFile);
             if (!extra.isEmpty()) {

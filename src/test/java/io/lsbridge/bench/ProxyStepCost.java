@@ -98,22 +98,8 @@ public final class ProxyStepCost {
             for (int round = 1; round <= Integer.getInteger("steps.rounds", 6); round++) {
                 // interleaved call by call (bridge, variant, floor), each call's own thread CPU: the machine's load
                 // then weighs on all alike; the median per call ignores calls that were preempted or hit a GC
-                Call bridgeCall = i -> {
-                    Map<String, Object> h = new HashMap<>();
-                    h.put("LightspeedConnectionId", ids.get(i % ids.size()));
-                    h.put(Exchange.HTTP_METHOD, "GET");
-                    h.put("LightspeedPath", "items");
-                    Exchange e = pt.request("direct:steps-bridge", x -> x.getMessage().setHeaders(h));
-                    check(e, 200);
-                };
-                Call variantCall = i -> {
-                    Map<String, Object> h = new HashMap<>();
-                    h.put("LightspeedConnectionId", ids.get(i % ids.size()));
-                    h.put(Exchange.HTTP_METHOD, "GET");
-                    h.put("LightspeedPath", "items");
-                    Exchange e = pt.request("direct:steps-variant", x -> x.getMessage().setHeaders(h));
-                    check(e, 200);
-                };
+                Call bridgeCall = i -> proxiedGet(pt, "direct:steps-bridge", ids.get(i % ids.size()));
+                Call variantCall = i -> proxiedGet(pt, "direct:steps-variant", ids.get(i % ids.size()));
                 Call floorCall = i -> {
                     Exchange e = pt.request("direct:steps-floor", x -> {
                         x.getMessage().setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
@@ -158,6 +144,15 @@ public final class ProxyStepCost {
 
     private interface Call {
         void run(int i) throws Exception;
+    }
+
+    /** A GET of "items" on the connection through {@code route} (the bridge's entry or its variant's), answered 200. */
+    private static void proxiedGet(ProducerTemplate pt, String route, String connectionId) {
+        Map<String, Object> h = new HashMap<>();
+        h.put("LightspeedConnectionId", connectionId);
+        h.put(Exchange.HTTP_METHOD, "GET");
+        h.put("LightspeedPath", "items");
+        check(pt.request(route, x -> x.getMessage().setHeaders(h)), 200);
     }
 
     private static long timed(ThreadMXBean threads, Call call, int i) throws Exception {

@@ -44,16 +44,17 @@ public class ApiRequestCheck {
     }
 
     /**
-     * Checks the call: throws a {@link BridgeException} for anything that may not be forwarded. Reads
+     * Checks the call and answers its method as camel-http's enum (the HTTP client then converts nothing
+     * per call): throws a {@link BridgeException} for anything that may not be forwarded. Reads
      * headers LightspeedConnectionId, CamelHttpMethod, LightspeedPath, CamelHttpQuery and the values of
      * the headers that will travel; one binding (the header map): each bound parameter costs Camel an
      * expression and a conversion on every call.
      */
-    public void check(@Headers Map<String, Object> headers) {
+    public HttpMethods check(@Headers Map<String, Object> headers) {
         if (!isConnectionId(text(headers.get("LightspeedConnectionId")))) {
             throw new BridgeException(404, "unknown_connection", "There is no connection with that id.");
         }
-        httpMethod(text(headers.get(Exchange.HTTP_METHOD)));
+        HttpMethods method = httpMethod(text(headers.get(Exchange.HTTP_METHOD)));
         String path = text(headers.get("LightspeedPath"));
         safePath(path == null ? "" : path);
         String query = text(headers.get(Exchange.HTTP_QUERY));
@@ -67,6 +68,7 @@ public class ApiRequestCheck {
                 throw new BridgeException(400, "invalid_header", "Header " + h.getKey() + " holds a line break.");
             }
         }
+        return method;
     }
 
     private static String text(Object value) {

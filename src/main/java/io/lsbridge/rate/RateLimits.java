@@ -34,20 +34,22 @@ public class RateLimits {
 
     // ---------------------------------------------------------------- the route's steps (inputs bound by annotation)
 
-    /** Window model: the wait for this call (ms); above the max wait nothing is reserved. */
-    public long windowWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
-        return window(connection, windowMillis, maxWaitSeconds);
-    }
-
-    /** Per-second model. */
-    public long perSecondWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
-        return perSecond(connection, maxWaitSeconds);
-    }
-
-    /** Leaky-bucket model, the cost by the call's method. */
-    public long leakyBucketWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection,
-                                @ExchangeProperty("apiMethod") String method) {
-        return leakyBucket(connection, method, maxWaitSeconds);
+    /**
+     * The wait for this call (ms) by the connection's rate model: window, per-second, leaky-bucket (by
+     * the call's method), none (0). Above the max wait nothing is reserved.
+     */
+    public long waitFor(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection,
+                        @ExchangeProperty("apiMethod") String method) {
+        switch (connection.rateModel()) {
+            case "window":
+                return window(connection, windowMillis, maxWaitSeconds);
+            case "per-second":
+                return perSecond(connection, maxWaitSeconds);
+            case "leaky-bucket":
+                return leakyBucket(connection, method, maxWaitSeconds);
+            default:
+                return 0;
+        }
     }
 
     /** Window model: the profile's limit per {@code periodMillis} (bridge.rate.window-millis). */
@@ -69,9 +71,12 @@ public class RateLimits {
                 m.dripPerSecond() * HEADROOM, cost, maxWaitSeconds * 1000L);
     }
 
-    /** Applies Lightspeed's view from {@code X-LS-API-Bucket-Level: used/size}: only ever less room. */
+    /**
+     * Applies Lightspeed's view from {@code X-LS-API-Bucket-Level: used/size}: only ever less room. Only a
+     * leaky-bucket connection has a bucket to correct.
+     */
     public void observeBucketLevel(ApiConnection connection, String bucketLevel) {
-        if (bucketLevel == null) {
+        if (bucketLevel == null || !"leaky-bucket".equals(connection.rateModel())) {
             return;
         }
         ProviderProfile.RateModel m = connection.rate();

@@ -42,6 +42,16 @@ class ApiProxyUpstreamAnswersTest extends BridgeTestSupport {
         p.setProperty(k + "api-base-url", "http://localhost:" + FLAKY.getAddress().getPort() + "/t/{tenant}");
         p.setProperty(k + "refresh-policy", "rotating");
         p.setProperty(k + "rate-model", "none");
+        // the same, its API a server that takes only the token it was told is current ("picky")
+        p.setProperty("bridge.profiles", p.getProperty("bridge.profiles") + ",picky");
+        for (String name : p.stringPropertyNames()) {
+            if (name.startsWith(k)) {
+                p.setProperty("bridge.profile.picky." + name.substring(k.length()), p.getProperty(name));
+            }
+        }
+        p.setProperty("bridge.profile.picky.api-base-url", "http://localhost:" + PICKY.getAddress().getPort() + "/t/{tenant}");
+        // a lookup is kept for a minute: another node's new token is not seen through the cache
+        p.setProperty("bridge.api.connection-cache-millis", "60000");
         return p;
     }
 
@@ -66,9 +76,60 @@ class ApiProxyUpstreamAnswersTest extends BridgeTestSupport {
         FLAKY.start();
     }
 
+    /** An upstream that answers 200 to the one token it takes (a provider that ends an access token at each refresh), 401 to others. */
+    private static final com.sun.net.httpserver.HttpServer PICKY;
+    private static final java.util.concurrent.atomic.AtomicReference<String> PICKY_TOKEN = new java.util.concurrent.atomic.AtomicReference<>();
+    private static final List<String> PICKY_SEEN = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    static {
+        try {
+            PICKY = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("localhost", 0), 0);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        PICKY.createContext("/", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            PICKY_SEEN.add(auth);
+            boolean ok = auth != null && auth.equals("Bearer " + PICKY_TOKEN.get());
+            byte[] body = (ok ? "{\"items\":[]}" : "{\"error\":\"invalid_token\"}").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(ok ? 200 : 401, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        PICKY.start();
+    }
+
     @AfterAll
     void stopFlaky() {
         FLAKY.stop(0);
+        PICKY.stop(0);
+    }
+
+    @Test
+    void a401AfterAnotherNodeRenewedTheTokenIsRetriedWithTheNewTokenNotTheCachedOne() {
+        ConnectionStore store = context.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
+        String id = store.saveAuthorizedConnection("picky", "renewed-elsewhere", "Renewed elsewhere", new ConnectionStore.Tokens(
+                "picky-token-" + java.util.UUID.randomUUID(), "picky-refresh", java.time.Instant.now().plusSeconds(3600), null, null),
+                "OAUTH").id();
+        PICKY_TOKEN.set(accessToken(id));
+        assertEquals(200, api("GET", id, "items", apiKey).statusCode(), "the first call: its lookup is now cached");
+
+        // another node renews it: a new access token in the row, the old one refused from now on (no local write
+        // here, so this node's cached lookup still holds the old one)
+        TokenCipher cipher = context.getRegistry().lookupByNameAndType("tokenCipher", TokenCipher.class);
+        String old = PICKY_TOKEN.get();
+        String renewed = "renewed-by-another-node-" + java.util.UUID.randomUUID();
+        execute("UPDATE connection SET access_token_enc = ? WHERE id = ?", cipher.encrypt(renewed, ConnectionStore.ACCESS, id), id);
+        PICKY_TOKEN.set(renewed);
+        long calls = stat("refreshCalls");
+        PICKY_SEEN.clear();
+
+        HttpResponse<String> r = api("GET", id, "items", apiKey);
+        assertEquals(200, r.statusCode(), r::body);
+        assertEquals(List.of("Bearer " + old, "Bearer " + renewed), PICKY_SEEN,
+                "the cached token got the 401, the retry carried the row's current one");
+        assertEquals(calls, stat("refreshCalls"), "no refresh: the rejected token was no longer the current one");
     }
 
     private HttpResponse<String> api(String method, String id, String path, String key) {

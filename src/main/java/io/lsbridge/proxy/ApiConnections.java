@@ -35,8 +35,13 @@ public class ApiConnections {
                 profile.rate(), profile.acceptJson());
     }
 
-    /** The same connection read again (after a renewal; the call's headers may be an answer's by then). */
+    /**
+     * The same connection read again from the database, not from the cache: after a renewal here or
+     * elsewhere (another node's new token is not in this node's cached lookup). The call's headers may
+     * be an answer's by then.
+     */
     public ApiConnection lookupAgain(@ExchangeProperty(CONNECTION) ApiConnection connection) {
+        store.forget(connection.id());
         return lookup(connection.id());
     }
 

@@ -61,8 +61,8 @@ public final class RefreshBenchmark {
     static final long STALL_MILLIS = 20_000L;
     /** Connections refreshed (and removed) before the measured run, so that it runs on a warm JVM; 0 = cold. */
     static final int WARMUP = Integer.getInteger("bench.warmup", 0);
-    /** What follows the H2 file's path in the JDBC URL: the shipped settings unless -Dbench.h2-options is given. */
-    static final String H2_OPTIONS = System.getProperty("bench.h2-options", ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+    /** What follows the H2 file's path in the JDBC URL: the shipped settings (config/application.properties) unless -Dbench.h2-options is given. */
+    static final String H2_OPTIONS = System.getProperty("bench.h2-options", shippedH2Options());
     static final String[][] SERIES = {
             {"x", "x-series"}, {"r", "r-series"}, {"o", "o-series"}, {"l", "l-series"}, {"k", "k-series"}};
 
@@ -154,6 +154,9 @@ public final class RefreshBenchmark {
             while (System.currentTimeMillis() < go) {
                 Thread.sleep(Math.min(200, go - System.currentTimeMillis()));
             }
+            io.lsbridge.store.H2GroupCommit groupAtStart = ctx.getRegistry().lookupByNameAndType("h2GroupCommit",
+                    io.lsbridge.store.H2GroupCommit.class);
+            long[] groupBefore = groupAtStart == null ? new long[2] : new long[] {groupAtStart.writes(), groupAtStart.checkpoints()};
             long loopStart = System.currentTimeMillis();
             RefreshProfile profile = new RefreshProfile();
             profile.start();
@@ -202,6 +205,10 @@ public final class RefreshBenchmark {
                 }
             }
             double loopCpuS = profile.processCpuSeconds();
+            io.lsbridge.store.H2GroupCommit group = ctx.getRegistry().lookupByNameAndType("h2GroupCommit",
+                    io.lsbridge.store.H2GroupCommit.class);
+            long groupWrites = group == null ? 0 : group.writes() - groupBefore[0];
+            long groupCheckpoints = group == null ? 0 : group.checkpoints() - groupBefore[1];
             String profileReport = profile.stop();
             Thread.sleep(500);   // let in-flight commits land
 
@@ -282,6 +289,9 @@ public final class RefreshBenchmark {
             System.out.printf(Locale.ROOT, "details: status %s; %s; events %s; sandbox refresh calls %d; log %d ERROR,"
                     + " %d WARN, %d exception lines%n", byStatus, refreshCounts, events, refreshCalls, logCounts[0],
                     logCounts[1], logCounts[2]);
+            System.out.printf(Locale.ROOT, "H2 group commit (bridge.db.h2-group-commit): %d writes waited, %d checkpoints"
+                    + " (%.1f writes per checkpoint)%n", groupWrites, groupCheckpoints,
+                    groupCheckpoints == 0 ? 0.0 : (double) groupWrites / groupCheckpoints);
             System.out.println(profileReport);
             System.out.printf(Locale.ROOT, "target: 0 expired, >= %.0f refreshes/s -> %s%n", TARGET_RATE, met ? "MET" : "NOT MET");
             return met ? 0 : 1;
@@ -320,6 +330,19 @@ public final class RefreshBenchmark {
                 seeds.size(), (t1 - t0) / 1000.0, refreshed * 1000.0 / Math.max(1, t1 - t0));
         return new long[] {((Number) stats.get("revokedRefreshTokenUses")).longValue(),
                 ((Number) stats.get("refreshCalls")).longValue()};
+    }
+
+    /** What follows the file name in the shipped bridge.db.url (config/application.properties). */
+    static String shippedH2Options() {
+        Properties shipped = new Properties();
+        try (var in = Files.newInputStream(Path.of("config/application.properties"))) {
+            shipped.load(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read config/application.properties", e);
+        }
+        String url = shipped.getProperty("bridge.db.url").trim();
+        int settings = url.indexOf(';');
+        return settings < 0 ? "" : url.substring(settings);
     }
 
     /** Every thread's full stack (a stalled loop shows where its workers wait). */

@@ -74,7 +74,7 @@ public class RefreshLeases {
                 + " AND (lease_until IS NULL OR lease_until < ?) AND " + condition;
         Lease lease;
         try {
-            lease = jdbc.updateReturningOne(update, this::leased, owner, Jdbc.ts(now.plusSeconds(leaseSeconds)),
+            lease = jdbc.queryOne(jdbc.updateReturningRow(update), this::leased, owner, Jdbc.ts(now.plusSeconds(leaseSeconds)),
                     VANISHED_BEFORE, VANISHED_AFTER, Jdbc.now(), id, Jdbc.ts(now), bound).orElse(null);
         } catch (DatabaseException failed) {
             throw failed;

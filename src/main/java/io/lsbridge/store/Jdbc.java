@@ -56,14 +56,13 @@ public final class Jdbc {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction; returns once it is committed (and, on H2, in the file: {@link H2GroupCommit}). */
     public <T> T inTransaction(Work<T> work) {
-        T result;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                result = work.run(c);
+                T result = work.run(c);
                 c.commit();
+                return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -71,30 +70,14 @@ public final class Jdbc {
         } catch (SQLException e) {
             throw failure(e);
         }
-        H2GroupCommit.durable(dataSource);
-        return result;
     }
 
-    /** One write statement; returns once it is committed (and, on H2, in the file: {@link H2GroupCommit}). */
     public int update(String sql, Object... args) {
-        int n;
         try (Connection c = dataSource.getConnection()) {
-            n = exec(c, sql, args);
+            return exec(c, sql, args);
         } catch (SQLException e) {
             throw failure(e);
         }
-        H2GroupCommit.durable(dataSource);
-        return n;
-    }
-
-    /**
-     * Runs {@code update} (see {@link #updateReturningRow}) and maps the first row it changed, if any;
-     * returns once the change is committed (and, on H2, in the file), like {@link #update}.
-     */
-    public <T> Optional<T> updateReturningOne(String update, RowMapper<T> mapper, Object... args) {
-        Optional<T> row = queryOne(updateReturningRow(update), mapper, args);
-        H2GroupCommit.durable(dataSource);
-        return row;
     }
 
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {

@@ -154,9 +154,6 @@ public final class RefreshBenchmark {
             while (System.currentTimeMillis() < go) {
                 Thread.sleep(Math.min(200, go - System.currentTimeMillis()));
             }
-            io.lsbridge.store.H2GroupCommit groupAtStart = ctx.getRegistry().lookupByNameAndType("h2GroupCommit",
-                    io.lsbridge.store.H2GroupCommit.class);
-            long[] groupBefore = groupAtStart == null ? new long[2] : new long[] {groupAtStart.writes(), groupAtStart.checkpoints()};
             io.micrometer.core.instrument.MeterRegistry meters = "scan".equals(System.getProperty("bench.watch")) ? null
                     : ctx.getRegistry().lookupByNameAndType("metricsRegistry", io.micrometer.core.instrument.MeterRegistry.class);
             long[] outcomesBefore = meters == null ? new long[2]
@@ -217,10 +214,6 @@ public final class RefreshBenchmark {
                 }
             }
             double loopCpuS = profile.processCpuSeconds();
-            io.lsbridge.store.H2GroupCommit group = ctx.getRegistry().lookupByNameAndType("h2GroupCommit",
-                    io.lsbridge.store.H2GroupCommit.class);
-            long groupWrites = group == null ? 0 : group.writes() - groupBefore[0];
-            long groupCheckpoints = group == null ? 0 : group.checkpoints() - groupBefore[1];
             String profileReport = profile.stop();
             Thread.sleep(500);   // let in-flight commits land
 
@@ -301,9 +294,6 @@ public final class RefreshBenchmark {
             System.out.printf(Locale.ROOT, "details: status %s; %s; events %s; sandbox refresh calls %d; log %d ERROR,"
                     + " %d WARN, %d exception lines%n", byStatus, refreshCounts, events, refreshCalls, logCounts[0],
                     logCounts[1], logCounts[2]);
-            System.out.printf(Locale.ROOT, "H2 group commit (bridge.db.h2-group-commit): %d writes waited, %d checkpoints"
-                    + " (%.1f writes per checkpoint)%n", groupWrites, groupCheckpoints,
-                    groupCheckpoints == 0 ? 0.0 : (double) groupWrites / groupCheckpoints);
             System.out.println(profileReport);
             System.out.printf(Locale.ROOT, "target: 0 expired, >= %.0f refreshes/s -> %s%n", TARGET_RATE, met ? "MET" : "NOT MET");
             return met ? 0 : 1;

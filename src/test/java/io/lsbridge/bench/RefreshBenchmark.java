@@ -129,6 +129,7 @@ public final class RefreshBenchmark {
             if (!extra.isEmpty()) {
                 System.out.println("overrides: " + new TreeMap<>(extra));
             }
+            System.out.println("JVM: " + Runtime.version() + " " + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
             ConnectionStore store = ctx.getRegistry().lookupByNameAndType("connectionStore", ConnectionStore.class);
             DataSource ds = ctx.getRegistry().lookupByNameAndType("bridgeDataSource", DataSource.class);
 

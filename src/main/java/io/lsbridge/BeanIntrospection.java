@@ -59,22 +59,30 @@ public class BeanIntrospection implements CamelContextAware {
         List<Class<?>> todo = new ArrayList<>(types);
         CamelContext context = camelContext;
         Thread thread = new Thread(() -> {
-            // ${camelContext.isStopping()} in the refresh routes: Camel introspects the context itself, a class of
-            // several hundred methods, by instance
-            try {
-                new BeanInfo(context, context.getClass(), context, null, strategy, component);
-            } catch (RuntimeException | LinkageError e) {
-                // as below
-            }
-            for (Class<?> type : todo) {
-                try {
-                    new BeanInfo(context, type, strategy, component); // caches itself in the component
-                } catch (RuntimeException | LinkageError e) {
-                    // the route building introspects this class again and reports what is wrong
-                }
+            synchronized (BeanIntrospection.class) {
+                introspect(context, todo, strategy, component);
             }
         }, "bean-introspection");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** One bean file's at a time (one thread per file): a later file finds the classes done before in the cache. */
+    private static void introspect(CamelContext context, List<Class<?>> todo, ParameterMappingStrategy strategy,
+            BeanComponent component) {
+        // ${camelContext.isStopping()} in the refresh routes: Camel introspects the context itself, a class of
+        // several hundred methods, by instance
+        try {
+            new BeanInfo(context, context.getClass(), context, null, strategy, component);
+        } catch (RuntimeException | LinkageError e) {
+            // as below
+        }
+        for (Class<?> type : todo) {
+            try {
+                new BeanInfo(context, type, strategy, component); // caches itself in the component
+            } catch (RuntimeException | LinkageError e) {
+                // the route building introspects this class again and reports what is wrong
+            }
+        }
     }
 }

@@ -52,6 +52,11 @@ public class ApiConnections {
         return connection.state();
     }
 
+    /** window, per-second, leaky-bucket or none. */
+    public String rateModel(@ExchangeProperty(CONNECTION) ApiConnection connection) {
+        return connection.rateModel();
+    }
+
     public boolean acceptJson(@ExchangeProperty(CONNECTION) ApiConnection connection) {
         return connection.acceptJson();
     }

@@ -34,22 +34,20 @@ public class RateLimits {
 
     // ---------------------------------------------------------------- the route's steps (inputs bound by annotation)
 
-    /**
-     * The wait for this call (ms) by the connection's rate model: window, per-second, leaky-bucket (by
-     * the call's method), none (0). Above the max wait nothing is reserved.
-     */
-    public long waitFor(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection,
-                        @ExchangeProperty("apiMethod") String method) {
-        switch (connection.rateModel()) {
-            case "window":
-                return window(connection, windowMillis, maxWaitSeconds);
-            case "per-second":
-                return perSecond(connection, maxWaitSeconds);
-            case "leaky-bucket":
-                return leakyBucket(connection, method, maxWaitSeconds);
-            default:
-                return 0;
-        }
+    /** Window model (X-Series): the wait for this call (ms); above the max wait nothing is reserved. */
+    public long windowWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
+        return window(connection, windowMillis, maxWaitSeconds);
+    }
+
+    /** Per-second model. */
+    public long perSecondWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection) {
+        return perSecond(connection, maxWaitSeconds);
+    }
+
+    /** Leaky-bucket model, the cost by the call's method. */
+    public long leakyBucketWait(@ExchangeProperty(ApiConnections.CONNECTION) ApiConnection connection,
+                                @ExchangeProperty("apiMethod") String method) {
+        return leakyBucket(connection, method, maxWaitSeconds);
     }
 
     /** Window model: the profile's limit per {@code periodMillis} (bridge.rate.window-millis). */
@@ -72,11 +70,10 @@ public class RateLimits {
     }
 
     /**
-     * Applies Lightspeed's view from {@code X-LS-API-Bucket-Level: used/size}: only ever less room. Only a
-     * leaky-bucket connection has a bucket to correct.
+     * Applies Lightspeed's view from {@code X-LS-API-Bucket-Level: used/size}: only ever less room.
      */
     public void observeBucketLevel(ApiConnection connection, String bucketLevel) {
-        if (bucketLevel == null || !"leaky-bucket".equals(connection.rateModel())) {
+        if (bucketLevel == null) {
             return;
         }
         ProviderProfile.RateModel m = connection.rate();
